@@ -1,0 +1,58 @@
+import AegisCore
+import AegisStore
+import NIOCore
+
+extension Registry {
+    /// The size of a blob visible in the repository.
+    /// - Throws: `NAME_UNKNOWN` for an unknown repository, `BLOB_UNKNOWN` when the repository does
+    ///   not link the blob (whether or not another repository does).
+    public func blobSize(_ digest: Digest, in name: RepositoryName) async throws -> Int64 {
+        let repository = try await existingRepository(name)
+        guard let size = try await metadata.linkedBlobSize(repository: repository.id, digest: digest) else {
+            throw Self.blobUnknown(digest)
+        }
+        return size
+    }
+
+    /// Streams bytes of a blob already checked with `blobSize`.
+    public func readBlob(_ digest: Digest, range: ClosedRange<Int64>, into consume: (ByteBuffer) async throws -> Void)
+        async throws
+    {
+        try await blobs.read(digest, range: range, into: consume)
+    }
+
+    /// Unlinks a blob from the repository (`DELETE /blobs/<digest>`).
+    ///
+    /// The bytes stay in the store: another repository or an upload finishing right now may share
+    /// them. Reclaiming unreferenced bytes is garbage collection's job, not a request's.
+    public func deleteBlob(_ digest: Digest, in name: RepositoryName) async throws {
+        let repository = try await existingRepository(name)
+        guard try await metadata.unlinkBlob(repository: repository.id, digest: digest) else {
+            throw Self.blobUnknown(digest)
+        }
+    }
+
+    /// Links a blob readable elsewhere into `name` (`POST /blobs/uploads/?mount=&from=`).
+    ///
+    /// With `from`, the blob must be linked in that repository of the same tenant; without it, in any
+    /// repository of the same tenant. Another tenant's repositories are never searched, so the
+    /// answer cannot reveal what they hold.
+    /// - Returns: The blob size when mounted, `nil` when the caller should upload instead.
+    public func mount(_ digest: Digest, into name: RepositoryName, from source: RepositoryName?) async throws -> Int64? {
+        let target = try await metadata.createRepositoryIfNeeded(name)
+        let size: Int64?
+        if let source {
+            guard source.tenant == name.tenant, let from = try await metadata.repository(source) else { return nil }
+            size = try await metadata.linkedBlobSize(repository: from.id, digest: digest)
+        } else {
+            size = try await metadata.blobSizeLinked(inTenant: name.tenant, digest: digest)
+        }
+        guard let size, try await blobs.size(of: digest) == size else { return nil }
+        try await metadata.linkBlob(repository: target.id, digest: digest, size: size)
+        return size
+    }
+
+    static func blobUnknown(_ digest: Digest) -> RegistryError {
+        RegistryError(.blobUnknown, "blob unknown to registry", detail: ["digest": digest.description])
+    }
+}

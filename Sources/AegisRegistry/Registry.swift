@@ -1,0 +1,72 @@
+import AegisCore
+import AegisStore
+import Foundation
+import Logging
+import NIOCore
+
+/// The OCI distribution logic, independent of HTTP: repositories, uploads, blobs, manifests,
+/// tags and referrers over a `MetadataStore` and a `BlobStore`.
+///
+/// Every method takes validated names and answers with values or a `RegistryError`.
+public struct Registry: Sendable {
+    /// Registry metadata.
+    public let metadata: any MetadataStore
+    /// Blob bytes.
+    public let blobs: any BlobStore
+    /// The limits enforced.
+    public let limits: RegistryLimits
+    let uploadStates: UploadStates
+    let logger: Logger
+
+    /// Creates a registry over two stores.
+    public init(metadata: any MetadataStore, blobs: any BlobStore, limits: RegistryLimits = .default, logger: Logger) {
+        self.metadata = metadata
+        self.blobs = blobs
+        self.limits = limits
+        self.uploadStates = UploadStates()
+        self.logger = logger
+    }
+
+    /// The repository, or `NAME_UNKNOWN`.
+    func existingRepository(_ name: RepositoryName) async throws -> RepositoryRecord {
+        guard let repository = try await metadata.repository(name) else {
+            throw RegistryError(.nameUnknown, "repository name not known to registry", detail: ["name": name.value])
+        }
+        return repository
+    }
+}
+
+/// One page of a listing.
+public struct Page<Item: Sendable>: Sendable {
+    /// The items of this page.
+    public var items: [Item]
+    /// The cursor (`last=`) of the next page, when there is one.
+    public var next: String?
+    /// The page size used, for the `Link` header.
+    public var pageSize: Int
+}
+
+extension Registry {
+    /// Resolves `n` against the limits.
+    /// - Throws: `PAGINATION_NUMBER_INVALID` for a negative `n`.
+    func pageSize(_ n: Int?) throws -> Int {
+        guard let n else { return limits.defaultPageSize }
+        guard n >= 0 else { throw RegistryError(.paginationNumberInvalid, "n must not be negative") }
+        return min(n, limits.maxPageSize)
+    }
+
+    /// Builds a page from `limit + 1` fetched rows.
+    func page<Item>(_ rows: [Item], size: Int, cursor: (Item) -> String) -> Page<Item> {
+        guard rows.count > size, size > 0 else { return Page(items: Array(rows.prefix(size)), next: nil, pageSize: size) }
+        let items = Array(rows.prefix(size))
+        return Page(items: items, next: items.last.map(cursor), pageSize: size)
+    }
+
+    /// Repository names in lexical order (`/v2/_catalog`).
+    public func catalog(n: Int?, last: String?) async throws -> Page<String> {
+        let size = try pageSize(n)
+        guard size > 0 else { return Page(items: [], next: nil, pageSize: 0) }
+        let rows = try await metadata.repositoryNames(after: last, limit: size + 1)
+        return page(rows, size: size) { $0 }
+    }
+}

@@ -1,0 +1,62 @@
+import AegisCore
+import AegisRegistry
+import AegisStore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// The stores of one data directory, opened once and shared by every surface.
+public struct AegisStorage: Sendable {
+    /// Metadata (SQLite in the data directory).
+    public let metadata: SQLiteMetadataStore
+    /// Blob bytes (files in the data directory).
+    public let blobs: FileSystemBlobStore
+
+    /// Opens (creating and migrating when needed) the stores in the configured data directory.
+    public static func open(_ configuration: AegisConfiguration) async throws -> AegisStorage {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let metadata = try SQLiteMetadataStore(path: configuration.metadataPath)
+        let blobs = try await FileSystemBlobStore(root: configuration.dataDirectory)
+        return AegisStorage(metadata: metadata, blobs: blobs)
+    }
+}
+
+/// Builds the AegisGuard application: routes, middleware, background services.
+/// - Parameters:
+///   - configuration: The effective configuration.
+///   - storage: Stores to use; opened from the configuration when nil.
+///   - onServerRunning: Called with the bound address once the server listens.
+public func buildApplication(
+    _ configuration: AegisConfiguration,
+    storage: AegisStorage? = nil,
+    logger: Logger? = nil,
+    onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
+) async throws -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "aegisguard")
+    logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
+    let storage = if let storage { storage } else { try await AegisStorage.open(configuration) }
+    let registry = Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger)
+
+    let router = Router(context: AegisRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    RegistryController(registry: registry).addRoutes(to: router)
+
+    let http = HTTP1Channel.Configuration(
+        idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
+        httpDecoderConfiguration: .init(
+            maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
+            maxHeaderFieldCount: 100))
+    return Application(
+        router: router,
+        server: .http1(configuration: http),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "AegisGuard"),
+        services: [
+            UploadExpiryService(
+                registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger)
+        ],
+        onServerRunning: { channel in await onServerRunning(channel.localAddress) },
+        logger: logger
+    )
+}

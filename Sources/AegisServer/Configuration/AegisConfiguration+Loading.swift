@@ -1,0 +1,116 @@
+import AegisCore
+import Foundation
+import TOMLKit
+
+extension AegisConfiguration {
+    /// Loads defaults, then the TOML file (if any), then `AEGIS_*` variables from `environment`.
+    /// - Throws: `ConfigurationError` for an unreadable file, an unknown key or a bad value.
+    public static func load(file: String?, environment: [String: String]) throws -> AegisConfiguration {
+        var configuration = AegisConfiguration()
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigurationError("cannot read configuration file '\(file)': \(error.localizedDescription)")
+            }
+            try configuration.apply(toml: text)
+        }
+        try configuration.apply(environment: environment)
+        return configuration
+    }
+
+    /// The settings, each with its TOML key, environment variable and how to apply a value.
+    private static let settings: [Setting] = [
+        Setting("listen", "AEGIS_LISTEN") { try $0.setListen($1.string()) },
+        Setting("data_dir", "AEGIS_DATA_DIR") { $0.dataDirectory = try $1.string() },
+        Setting("log_level", "AEGIS_LOG_LEVEL") { $0.logLevel = try $1.string() },
+        Setting("limits.max_manifest_bytes", "AEGIS_MAX_MANIFEST_BYTES") {
+            $0.limits.maxManifestBytes = try $1.int(in: 1024...(64 << 20))
+        },
+        Setting("limits.max_blob_bytes", "AEGIS_MAX_BLOB_BYTES") { $0.limits.maxBlobBytes = Int64(try $1.int(in: 1...Int.max)) },
+        Setting("limits.max_tags_per_push", "AEGIS_MAX_TAGS_PER_PUSH") { $0.limits.maxTagsPerPush = try $1.int(in: 1...1000) },
+        Setting("limits.default_page_size", "AEGIS_DEFAULT_PAGE_SIZE") { $0.limits.defaultPageSize = try $1.int(in: 1...100_000) },
+        Setting("limits.max_page_size", "AEGIS_MAX_PAGE_SIZE") { $0.limits.maxPageSize = try $1.int(in: 1...100_000) },
+        Setting("limits.upload_timeout_seconds", "AEGIS_UPLOAD_TIMEOUT_SECONDS") {
+            $0.limits.uploadTimeoutSeconds = try $1.int(in: 1...Int(Int32.max))
+        },
+        Setting("http.idle_timeout_seconds", "AEGIS_IDLE_TIMEOUT_SECONDS") { $0.idleTimeoutSeconds = try $1.int(in: 1...86400) },
+        Setting("http.max_header_bytes", "AEGIS_MAX_HEADER_BYTES") { $0.maxHeaderBytes = try $1.int(in: 1024...(1 << 20)) },
+        Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
+            $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
+        },
+    ]
+
+    mutating func apply(toml text: String) throws {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError("configuration file is not valid TOML: \(error.debugDescription)")
+        }
+        var values: [String: SettingValue] = [:]
+        Self.flatten(table, prefix: "", into: &values)
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            guard let setting = Self.settings.first(where: { $0.key == key }) else {
+                throw ConfigurationError("unknown configuration key '\(key)'")
+            }
+            try setting.apply(&self, value)
+        }
+    }
+
+    mutating func apply(environment: [String: String]) throws {
+        for setting in Self.settings {
+            if let text = environment[setting.environment] {
+                try setting.apply(&self, SettingValue(name: setting.environment, text: text, number: nil))
+            }
+        }
+    }
+
+    private static func flatten(_ table: TOMLTable, prefix: String, into values: inout [String: SettingValue]) {
+        for key in table.keys {
+            let name = prefix.isEmpty ? key : "\(prefix).\(key)"
+            guard let value = table[key] else { continue }
+            if let nested = value.table {
+                flatten(nested, prefix: name, into: &values)
+            } else {
+                values[name] = SettingValue(name: name, text: value.string, number: value.int)
+            }
+        }
+    }
+}
+
+/// One configurable setting.
+private struct Setting: Sendable {
+    let key: String
+    let environment: String
+    let apply: @Sendable (inout AegisConfiguration, SettingValue) throws -> Void
+
+    init(_ key: String, _ environment: String, apply: @escaping @Sendable (inout AegisConfiguration, SettingValue) throws -> Void) {
+        self.key = key
+        self.environment = environment
+        self.apply = apply
+    }
+}
+
+/// A raw value from TOML (string or integer) or the environment (string).
+private struct SettingValue {
+    let name: String
+    let text: String?
+    let number: Int?
+
+    func string() throws -> String {
+        guard let text else { throw ConfigurationError("'\(name)' must be a string") }
+        return text
+    }
+
+    func int(in range: ClosedRange<Int>) throws -> Int {
+        guard let value = number ?? text.flatMap({ Int($0) }) else {
+            throw ConfigurationError("'\(name)' must be an integer")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError("'\(name)' must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
+    }
+}

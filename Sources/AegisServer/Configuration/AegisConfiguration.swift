@@ -1,0 +1,55 @@
+import AegisCore
+import Foundation
+
+/// Everything `aegisguard serve` can be told. Every setting has a default that works with no
+/// file at all; a TOML file, then `AEGIS_*` environment variables, then command-line flags override.
+public struct AegisConfiguration: Sendable, Hashable {
+    /// Host to bind.
+    public var host: String = "127.0.0.1"
+    /// Port to bind (0 picks a free port).
+    public var port: Int = 5000
+    /// The data directory: `meta.sqlite`, `blobs/`, `uploads/`.
+    public var dataDirectory: String = "./aegis-data"
+    /// Log level name (`trace` … `critical`).
+    public var logLevel: String = "info"
+    /// Registry limits.
+    public var limits: RegistryLimits = .default
+    /// Seconds an idle keep-alive connection stays open.
+    public var idleTimeoutSeconds: Int = 60
+    /// Largest request header block in bytes.
+    public var maxHeaderBytes: Int = 16 * 1024
+    /// Seconds between upload-expiry sweeps.
+    public var uploadSweepIntervalSeconds: Int = 600
+
+    /// The defaults.
+    public init() {}
+
+    /// `host:port`.
+    public var listen: String { "\(host):\(port)" }
+
+    /// Sets host and port from `HOST:PORT` (IPv6 as `[::1]:5000`).
+    /// - Throws: `ConfigurationError` when malformed.
+    public mutating func setListen(_ text: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port)
+        else {
+            throw ConfigurationError("listen address must be HOST:PORT, got '\(text)'")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw ConfigurationError("listen address must name a host, got '\(text)'") }
+        self.host = host
+        self.port = port
+    }
+
+    /// Where the SQLite metadata lives.
+    public var metadataPath: String { (dataDirectory as NSString).appendingPathComponent("meta.sqlite") }
+}
+
+/// A configuration that cannot be used, with the reason.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var description: String
+
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+}

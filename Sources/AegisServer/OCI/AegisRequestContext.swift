@@ -1,0 +1,18 @@
+import Hummingbird
+import Logging
+
+/// The per-request context of every AegisGuard surface. Identity, gas meter and audit state
+/// join it as those layers land, so that one request carries one record of what it did.
+public struct AegisRequestContext: RequestContext {
+    /// Hummingbird's core storage (logger with request id, parameters, endpoint path).
+    public var coreContext: CoreRequestContextStorage
+
+    /// Creates the context for a new request.
+    public init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// Bodies are streamed and limited by the registry itself, never collected by the framework
+    /// beyond this size (used only for small JSON bodies).
+    public var maxUploadSize: Int { 1024 * 1024 }
+}

@@ -1,0 +1,103 @@
+import AegisCore
+import AegisRegistry
+import AegisStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// The `/v2` surface: the OCI Distribution API over a `Registry`.
+///
+/// Every `/v2` request passes through `respond`, the one place where the route is known before
+/// any work starts — where authentication, authorization and gas metering attach.
+struct RegistryController: Sendable {
+    let registry: Registry
+
+    func addRoutes(to router: Router<AegisRequestContext>) {
+        for method: HTTPRequest.Method in [.get, .head] {
+            router.on("/v2", method: method) { request, context in try await respond(request, context: context) }
+        }
+        for method: HTTPRequest.Method in [.get, .head, .post, .put, .patch, .delete] {
+            router.on("/v2/**", method: method) { request, context in try await respond(request, context: context) }
+        }
+    }
+
+    func respond(_ request: Request, context: AegisRequestContext) async throws -> Response {
+        let route = try route(of: request)
+        return try await dispatch(route, request: request, context: context)
+    }
+
+    private func route(of request: Request) throws -> OCIRoute {
+        let rawPath = request.uri.path
+        guard let path = rawPath.removingPercentEncoding else {
+            throw RegistryError(.endpointUnknown, "malformed path")
+        }
+        let below = path.hasPrefix("/v2/") ? path.dropFirst(4) : ""
+        // A name counts against the limit together with the host prefix clients put before it.
+        let host = request.head.authority ?? "localhost"
+        let maxNameLength = max(1, registry.limits.maxNameLength - host.utf8.count - 1)
+        guard let route = try OCIRoute.parse(below, maxNameLength: maxNameLength) else {
+            throw RegistryError(.endpointUnknown, "no such endpoint: \(request.method) \(rawPath)")
+        }
+        return route
+    }
+
+    private func dispatch(_ route: OCIRoute, request: Request, context: AegisRequestContext) async throws -> Response {
+        switch (route, request.method) {
+        case (.base, .get), (.base, .head):
+            return Response(status: .ok, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(string: "{}")))
+        case (.catalog, .get):
+            return try await catalog(request)
+        case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
+            return try await getBlob(digest, in: name, request: request)
+        case (.blob(let name, let digest), .delete):
+            try await registry.deleteBlob(digest, in: name)
+            return Response(status: .accepted, headers: [.contentLength: "0"])
+        case (.uploads(let name), .post):
+            return try await postUpload(in: name, request: request)
+        case (.upload(let name, let id), .patch):
+            return try await patchUpload(id, in: name, request: request)
+        case (.upload(let name, let id), .put):
+            return try await putUpload(id, in: name, request: request)
+        case (.upload(let name, let id), .get):
+            let session = try await registry.uploadStatus(id, in: name)
+            return Response(status: .noContent, headers: uploadHeaders(session, in: name))
+        case (.upload(let name, let id), .delete):
+            try await registry.cancelUpload(id, in: name)
+            return Response(status: .noContent)
+        case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
+            return try await getManifest(reference, in: name, head: request.method == .head)
+        case (.manifest(let name, let reference), .put):
+            return try await putManifest(reference, in: name, request: request)
+        case (.manifest(let name, let reference), .delete):
+            try await registry.deleteManifest(reference, in: name)
+            return Response(status: .accepted, headers: [.contentLength: "0"])
+        case (.tags(let name), .get):
+            return try await tags(in: name, request: request)
+        case (.referrers(let name, let digest), .get):
+            return try await referrers(of: digest, in: name, request: request)
+        default:
+            throw RegistryError(.unsupported, "\(request.method) is not supported on this endpoint")
+        }
+    }
+
+    var jsonHeaders: HTTPFields {
+        [.contentType: "application/json", .dockerDistributionAPIVersion: "registry/2.0"]
+    }
+}
+
+extension Request {
+    /// The declared `Content-Length`, if present and well formed.
+    var contentLength: Int64? {
+        headers[.contentLength].flatMap { Int64($0) }
+    }
+
+    /// All values of a query parameter.
+    func queryValues(_ name: Substring) -> [String] {
+        uri.queryParameters[values: name].map(String.init)
+    }
+
+    /// One query parameter.
+    func query(_ name: Substring) -> String? {
+        uri.queryParameters[name].map(String.init)
+    }
+}

@@ -1,0 +1,60 @@
+import AegisCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension RegistryError: HTTPResponseError {
+    /// The conventional status of the code.
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
+
+    /// `{"errors":[{"code","message","detail"}]}`.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers[.dockerDistributionAPIVersion] = "registry/2.0"
+        if code == .rangeInvalid, let size = detail?["size"] {
+            headers[.contentRange] = "bytes */\(size)"
+        }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
+    }
+
+    /// The error rendered as the OCI error document.
+    var jsonBody: Data {
+        let document = ErrorDocument(errors: [.init(code: code.rawValue, message: message, detail: detail)])
+        return (try? JSONEncoder.registry.encode(document)) ?? Data(#"{"errors":[{"code":"UNKNOWN"}]}"#.utf8)
+    }
+}
+
+private struct ErrorDocument: Encodable {
+    struct Entry: Encodable {
+        var code: String
+        var message: String
+        var detail: [String: String]?
+    }
+    var errors: [Entry]
+}
+
+extension RegistryError.Code {
+    /// No endpoint at this path (the spec's codes have no better fit; the status says 404).
+    static let endpointUnknown = RegistryError.Code(rawValue: "UNSUPPORTED", status: 404)
+}
+
+extension JSONEncoder {
+    /// Compact JSON with stable key order and unescaped slashes (media types contain `/`).
+    static let registry: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+extension HTTPField.Name {
+    static let dockerContentDigest = HTTPField.Name("Docker-Content-Digest")!
+    static let dockerDistributionAPIVersion = HTTPField.Name("Docker-Distribution-API-Version")!
+    static let dockerUploadUUID = HTTPField.Name("Docker-Upload-UUID")!
+    static let ociSubject = HTTPField.Name("OCI-Subject")!
+    static let ociTag = HTTPField.Name("OCI-Tag")!
+    static let ociFiltersApplied = HTTPField.Name("OCI-Filters-Applied")!
+    static let ociChunkMinLength = HTTPField.Name("OCI-Chunk-Min-Length")!
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    static let link = HTTPField.Name("Link")!
+}

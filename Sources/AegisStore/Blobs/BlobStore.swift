@@ -1,0 +1,70 @@
+import Foundation
+import AegisCore
+import NIOCore
+
+/// Content-addressed blob storage plus the temporary objects that uploads write into.
+///
+/// A store knows nothing of repositories or tenants: it holds bytes by digest. Visibility is the
+/// metadata store's business (links), so a blob present here is never revealed by its mere existence.
+public protocol BlobStore: Sendable {
+    /// The size of a stored blob, or `nil` when it is absent.
+    func size(of digest: Digest) async throws -> Int64?
+
+    /// Streams the bytes of `range` (inclusive) of a blob to `consume`, in chunks.
+    /// - Throws: `BLOB_UNKNOWN` when the blob is absent.
+    func read(_ digest: Digest, range: ClosedRange<Int64>, into consume: (ByteBuffer) async throws -> Void) async throws
+
+    /// Removes a blob. Absent blobs are not an error.
+    func delete(_ digest: Digest) async throws
+
+    /// Creates an empty temporary object for an upload.
+    func createUpload(_ id: UploadID) async throws
+
+    /// The number of bytes written to an upload so far, or `nil` when it does not exist.
+    func uploadSize(_ id: UploadID) async throws -> Int64?
+
+    /// Appends a body to an upload at `offset`, updating `hasher` with every byte written.
+    ///
+    /// On any failure (exceeding `limit`, a body whose length differs from `expectedLength`, a
+    /// dropped connection) the upload is cut back to `offset`, so a failed request leaves the
+    /// session exactly as it was.
+    /// - Returns: The new size of the upload and the updated hash state.
+    /// - Throws: `SIZE_INVALID` (413) when the upload would exceed `limit` bytes, `SIZE_INVALID` (400)
+    ///   when the body length differs from `expectedLength`.
+    func append<Body: AsyncSequence>(
+        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
+    ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer
+
+    /// Streams the bytes written to an upload so far (used to rebuild hash state after a restart).
+    func readUpload(_ id: UploadID, into consume: (ByteBuffer) async throws -> Void) async throws
+
+    /// Makes an upload durable and visible under `digest`, atomically. When the blob already exists
+    /// the upload is discarded (content addressing makes the two identical).
+    func commitUpload(_ id: UploadID, as digest: Digest) async throws
+
+    /// Discards an upload. Absent uploads are not an error.
+    func deleteUpload(_ id: UploadID) async throws
+
+    /// The identifiers of every upload object present (to sweep orphans).
+    func uploadIDs() async throws -> [UploadID]
+}
+
+/// The identifier of an upload session: a lowercase UUID.
+public struct UploadID: Hashable, Sendable, CustomStringConvertible {
+    /// The UUID text.
+    public let value: String
+
+    /// A new random identifier.
+    public init() { value = UUID().uuidString.lowercased() }
+
+    /// Parses an identifier from a URL.
+    /// - Throws: `BLOB_UPLOAD_UNKNOWN` unless the text is a UUID.
+    public init(parsing text: some StringProtocol) throws {
+        guard let uuid = UUID(uuidString: String(text)) else {
+            throw RegistryError(.blobUploadUnknown, "upload session '\(text)' is unknown")
+        }
+        value = uuid.uuidString.lowercased()
+    }
+
+    public var description: String { value }
+}

@@ -1,0 +1,168 @@
+import AegisCore
+import Foundation
+import NIOCore
+import _NIOFileSystem
+
+/// Blobs as files under one directory:
+///
+/// ```
+/// <root>/blobs/<algorithm>/<first two hex>/<hex>   immutable, written by fsync + rename
+/// <root>/uploads/<uuid>                            in-progress uploads
+/// ```
+///
+/// All I/O goes through NIOFileSystem's thread pool, so no event loop or cooperative thread blocks.
+public struct FileSystemBlobStore: BlobStore {
+    private let blobsRoot: FilePath
+    private let uploadsRoot: FilePath
+    private let fileSystem: FileSystem
+    private let chunkLength: ByteCount
+
+    /// Opens (creating if needed) a store rooted at `root`.
+    public init(root: String, fileSystem: FileSystem = .shared) async throws {
+        let rootPath = FilePath(root)
+        self.blobsRoot = rootPath.appending("blobs")
+        self.uploadsRoot = rootPath.appending("uploads")
+        self.fileSystem = fileSystem
+        self.chunkLength = .kibibytes(256)
+        for directory in [blobsRoot, uploadsRoot] {
+            try await fileSystem.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+    }
+
+    private func path(of digest: Digest) -> FilePath {
+        blobsRoot.appending([
+            .init(digest.algorithm.rawValue), .init(String(digest.encoded.prefix(2))), .init(digest.encoded),
+        ].compactMap { $0 })
+    }
+
+    private func path(of upload: UploadID) -> FilePath {
+        uploadsRoot.appending(upload.value)
+    }
+
+    public func size(of digest: Digest) async throws -> Int64? {
+        guard let info = try await fileSystem.info(forFileAt: path(of: digest)), info.type == .regular else { return nil }
+        return info.size
+    }
+
+    public func read(_ digest: Digest, range: ClosedRange<Int64>, into consume: (ByteBuffer) async throws -> Void) async throws {
+        do {
+            try await fileSystem.withFileHandle(forReadingAt: path(of: digest)) { handle in
+                for try await chunk in handle.readChunks(in: range, chunkLength: chunkLength) {
+                    try await consume(chunk)
+                }
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            throw RegistryError(.blobUnknown, "blob \(digest) is unknown")
+        }
+    }
+
+    public func delete(_ digest: Digest) async throws {
+        try await fileSystem.removeItem(at: path(of: digest), strategy: .platformDefault)
+    }
+
+    public func createUpload(_ id: UploadID) async throws {
+        try await fileSystem.withFileHandle(forWritingAt: path(of: id), options: .newFile(replaceExisting: false)) { _ in }
+    }
+
+    public func uploadSize(_ id: UploadID) async throws -> Int64? {
+        try await fileSystem.info(forFileAt: path(of: id))?.size
+    }
+
+    public func append<Body: AsyncSequence>(
+        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
+    ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer {
+        do {
+            return try await fileSystem.withFileHandle(
+                forWritingAt: path(of: id), options: .modifyFile(createIfNecessary: false)
+            ) { handle in
+                do {
+                    let result = try await Self.write(
+                        body, to: handle, at: offset, limit: limit, expectedLength: expectedLength, hasher: hasher)
+                    if let expectedLength, result.size - offset != expectedLength {
+                        throw Self.lengthMismatch(expectedLength)
+                    }
+                    return result
+                } catch {
+                    // Leave the session as it was before this request.
+                    try? await handle.resize(to: .bytes(offset))
+                    throw error
+                }
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            throw RegistryError(.blobUploadUnknown, "upload session \(id) is unknown")
+        }
+    }
+
+    private static func write<Body: AsyncSequence>(
+        _ body: Body, to handle: WriteFileHandle, at offset: Int64, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
+    ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer {
+        var hasher = hasher
+        var size = offset
+        try await handle.withBufferedWriter(startingAtAbsoluteOffset: offset, capacity: .mebibytes(1)) { writer in
+            for try await buffer in body {
+                size += Int64(buffer.readableBytes)
+                if let expectedLength, size - offset > expectedLength {
+                    throw lengthMismatch(expectedLength)
+                }
+                guard size <= limit else {
+                    throw RegistryError(.payloadTooLarge, "body exceeds the limit of \(limit) bytes")
+                }
+                buffer.withUnsafeReadableBytes { hasher.update($0) }
+                try await writer.write(contentsOf: buffer)
+            }
+        }
+        return (size, hasher)
+    }
+
+    private static func lengthMismatch(_ expected: Int64) -> RegistryError {
+        RegistryError(.sizeInvalid, "body length does not match the declared length of \(expected) bytes")
+    }
+
+    public func readUpload(_ id: UploadID, into consume: (ByteBuffer) async throws -> Void) async throws {
+        do {
+            try await fileSystem.withFileHandle(forReadingAt: path(of: id)) { handle in
+                for try await chunk in handle.readChunks(chunkLength: chunkLength) {
+                    try await consume(chunk)
+                }
+            }
+        } catch let error as FileSystemError where error.code == .notFound {
+            throw RegistryError(.blobUploadUnknown, "upload session \(id) is unknown")
+        }
+    }
+
+    public func commitUpload(_ id: UploadID, as digest: Digest) async throws {
+        let source = path(of: id)
+        let destination = path(of: digest)
+        // Data first: the rename must never expose a file whose bytes are not on disk.
+        try await fileSystem.withFileHandle(forWritingAt: source, options: .modifyFile(createIfNecessary: false)) { handle in
+            try await handle.synchronize()
+        }
+        guard let directory = destination.removingLastComponent() as FilePath? else { return }
+        try await fileSystem.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try await fileSystem.moveItem(at: source, to: destination)
+        } catch let error as FileSystemError where error.code == .fileAlreadyExists {
+            // Same digest, same bytes: keep the existing file.
+            try await deleteUpload(id)
+            return
+        }
+        // Then the directory entry, so the rename itself survives a crash.
+        try await fileSystem.withDirectoryHandle(atPath: directory) { handle in
+            try await handle.fileHandle.synchronize()
+        }
+    }
+
+    public func deleteUpload(_ id: UploadID) async throws {
+        try await fileSystem.removeItem(at: path(of: id), strategy: .platformDefault)
+    }
+
+    public func uploadIDs() async throws -> [UploadID] {
+        try await fileSystem.withDirectoryHandle(atPath: uploadsRoot) { directory in
+            var ids: [UploadID] = []
+            for try await entry in directory.listContents() {
+                if let id = try? UploadID(parsing: entry.name.string) { ids.append(id) }
+            }
+            return ids
+        }
+    }
+}

@@ -1,0 +1,237 @@
+import AegisCore
+import Foundation
+import GRDB
+
+/// The embedded metadata store: one SQLite file in WAL mode, accessed through GRDB's async API
+/// (a writer queue and a pool of concurrent readers), so no request ever blocks an event loop.
+public final class SQLiteMetadataStore: MetadataStore {
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.maximumReaderCount = 8
+        configuration.prepareDatabase { db in
+            // FULL: a 201 means the change survives power loss, not just a process crash.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// Releases the database files.
+    public func close() throws { try pool.close() }
+
+    static func now() -> Double { Date().timeIntervalSince1970 }
+}
+
+// MARK: - Tenants
+
+extension SQLiteMetadataStore {
+    public func createTenant(_ tenant: TenantID) async throws -> TenantRecord {
+        let createdAt = Self.now()
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true {
+                throw StoreError(.conflict, "tenant '\(tenant)' already exists")
+            }
+            try db.execute(sql: "INSERT INTO tenants(name, created_at) VALUES (?, ?)", arguments: [tenant.value, createdAt])
+        }
+        return TenantRecord(name: tenant, createdAt: Date(timeIntervalSince1970: createdAt))
+    }
+
+    public func tenants() async throws -> [TenantRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, created_at FROM tenants ORDER BY name").compactMap(Self.tenant(from:))
+        }
+    }
+
+    public func tenant(_ tenant: TenantID) async throws -> TenantRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, created_at FROM tenants WHERE name = ?", arguments: [tenant.value])
+                .flatMap(Self.tenant(from:))
+        }
+    }
+
+    public func deleteTenant(_ tenant: TenantID) async throws {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true else {
+                throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+            }
+            let repositories = try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM repositories WHERE tenant = ?", arguments: [tenant.value]) ?? 0
+            guard repositories == 0 else {
+                throw StoreError(.conflict, "tenant '\(tenant)' still has \(repositories) repositories")
+            }
+            try db.execute(sql: "DELETE FROM tenants WHERE name = ?", arguments: [tenant.value])
+        }
+    }
+
+    private static func tenant(from row: Row) -> TenantRecord? {
+        guard let name = try? TenantID(row["name"] as String) else { return nil }
+        return TenantRecord(name: name, createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+}
+
+// MARK: - Repositories
+
+extension SQLiteMetadataStore {
+    public func repository(_ name: RepositoryName) async throws -> RepositoryRecord? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM repositories WHERE name = ?", arguments: [name.value])
+                .map { RepositoryRecord(id: $0, name: name) }
+        }
+    }
+
+    public func createRepositoryIfNeeded(_ name: RepositoryName) async throws -> RepositoryRecord {
+        if let existing = try await repository(name) { return existing }
+        let createdAt = Self.now()
+        return try await pool.write { db in
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM repositories WHERE name = ?", arguments: [name.value]) {
+                return RepositoryRecord(id: id, name: name)
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [name.tenant.value]) == true
+            else {
+                throw RegistryError(.nameUnknown, "tenant '\(name.tenant)' does not exist", detail: ["tenant": name.tenant.value])
+            }
+            try db.execute(
+                sql: "INSERT INTO repositories(name, tenant, created_at) VALUES (?, ?, ?)",
+                arguments: [name.value, name.tenant.value, createdAt])
+            return RepositoryRecord(id: db.lastInsertedRowID, name: name)
+        }
+    }
+
+    public func repositoryNames(after: String?, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?", arguments: [after ?? "", limit])
+        }
+    }
+}
+
+// MARK: - Blobs
+
+extension SQLiteMetadataStore {
+    public func linkedBlobSize(repository: Int64, digest: Digest) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT b.size FROM blob_links l JOIN blobs b ON b.digest = l.digest
+                    WHERE l.repository_id = ? AND l.digest = ?
+                    """,
+                arguments: [repository, digest.description])
+        }
+    }
+
+    public func linkBlob(repository: Int64, digest: Digest, size: Int64) async throws {
+        let now = Self.now()
+        try await pool.write { db in try Self.link(db, repository: repository, digest: digest, size: size, now: now) }
+    }
+
+    static func link(_ db: Database, repository: Int64, digest: Digest, size: Int64, now: Double) throws {
+        try db.execute(
+            sql: "INSERT INTO blobs(digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING",
+            arguments: [digest.description, size, now])
+        try db.execute(
+            sql: """
+                INSERT INTO blob_links(repository_id, digest, created_at) VALUES (?, ?, ?)
+                ON CONFLICT(repository_id, digest) DO NOTHING
+                """,
+            arguments: [repository, digest.description, now])
+    }
+
+    public func unlinkBlob(repository: Int64, digest: Digest) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "DELETE FROM blob_links WHERE repository_id = ? AND digest = ?", arguments: [repository, digest.description])
+            return db.changesCount > 0
+        }
+    }
+
+    public func blobSizeLinked(inTenant tenant: TenantID, digest: Digest) async throws -> Int64? {
+        try await pool.read { db in
+            try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT b.size FROM blob_links l
+                    JOIN repositories r ON r.id = l.repository_id
+                    JOIN blobs b ON b.digest = l.digest
+                    WHERE l.digest = ? AND r.tenant = ? LIMIT 1
+                    """,
+                arguments: [digest.description, tenant.value])
+        }
+    }
+
+    public func isBlobLinkedAnywhere(_ digest: Digest) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM blob_links WHERE digest = ? LIMIT 1", arguments: [digest.description])
+                ?? false
+        }
+    }
+}
+
+// MARK: - Uploads
+
+extension SQLiteMetadataStore {
+    public func createUpload(_ upload: UploadRecord) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO uploads(id, repository_id, algorithm, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    upload.id.value, upload.repositoryID, upload.algorithm.rawValue,
+                    upload.createdAt.timeIntervalSince1970, upload.updatedAt.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    public func upload(_ id: UploadID) async throws -> UploadRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ?", arguments: [id.value]).flatMap(Self.upload(from:))
+        }
+    }
+
+    public func uploadExists(_ id: UploadID) async throws -> Bool {
+        try await upload(id) != nil
+    }
+
+    public func touchUpload(_ id: UploadID, at date: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE uploads SET updated_at = ? WHERE id = ?", arguments: [date.timeIntervalSince1970, id.value])
+        }
+    }
+
+    public func completeUpload(_ id: UploadID, repository: Int64, digest: Digest, size: Int64) async throws {
+        let now = Self.now()
+        try await pool.write { db in
+            try Self.link(db, repository: repository, digest: digest, size: size, now: now)
+            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id.value])
+        }
+    }
+
+    public func deleteUpload(_ id: UploadID) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id.value])
+        }
+    }
+
+    public func uploads(updatedBefore date: Date) async throws -> [UploadRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM uploads WHERE updated_at < ? ORDER BY updated_at",
+                arguments: [date.timeIntervalSince1970]
+            ).compactMap(Self.upload(from:))
+        }
+    }
+
+    private static func upload(from row: Row) -> UploadRecord? {
+        guard let id = try? UploadID(parsing: row["id"] as String),
+            let algorithm = DigestAlgorithm(rawValue: row["algorithm"])
+        else { return nil }
+        return UploadRecord(
+            id: id, repositoryID: row["repository_id"], algorithm: algorithm,
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+    }
+}

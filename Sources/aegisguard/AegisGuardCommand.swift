@@ -1,0 +1,14 @@
+import AegisServer
+import ArgumentParser
+
+/// `aegisguard`: the one binary. Each subcommand parses its arguments and calls into `AegisServer`.
+@main
+struct AegisGuardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aegisguard",
+        abstract: "A multi-tenant, zero-trust OCI artifact registry.",
+        version: "0.1.0",
+        subcommands: [ServeCommand.self, TenantCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+}

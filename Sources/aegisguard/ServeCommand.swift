@@ -1,0 +1,36 @@
+import AegisServer
+import ArgumentParser
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `aegisguard serve`: run the registry until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the registry server.")
+
+    @OptionGroup var options: ConfigurationOptions
+
+    @Option(name: .long, help: "Address to listen on, HOST:PORT (default 127.0.0.1:5000, or AEGIS_LISTEN).")
+    var listen: String?
+
+    func run() async throws {
+        var configuration = try options.load()
+        if let listen {
+            do { try configuration.setListen(listen) } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        }
+        let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let configuredPort = configuration.port
+        let app = try await buildApplication(configuration) { address in
+            let banner = """
+                AegisGuard listening on http://\(host):\(address?.port ?? configuredPort)
+                  data directory: \(dataDirectory)
+                  create a tenant: aegisguard tenant create <name> --data-dir \(dataDirectory)
+
+                """
+            // Unbuffered, so scripts waiting for the banner see it at once.
+            FileHandle.standardOutput.write(Data(banner.utf8))
+        }
+        try await app.runService()
+    }
+}

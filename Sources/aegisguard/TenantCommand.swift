@@ -1,0 +1,69 @@
+import AegisCore
+import AegisServer
+import AegisStore
+import ArgumentParser
+import Foundation
+
+/// `aegisguard tenant create|list|delete`, working on the store directly (the server may run or not).
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self, Delete.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a tenant.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "Tenant name: the first component of its repository names.") var name: String
+
+        func run() async throws {
+            let store = try openMetadata(options)
+            let tenant = try parseTenant(name)
+            try await report { _ = try await store.createTenant(tenant) }
+            print("created tenant \(tenant)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tenants.")
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let store = try openMetadata(options)
+            for tenant in try await store.tenants() {
+                print("\(tenant.name)\t\(tenant.createdAt.ISO8601Format())")
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a tenant that has no repositories.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "Tenant name.") var name: String
+
+        func run() async throws {
+            let store = try openMetadata(options)
+            let tenant = try parseTenant(name)
+            try await report { try await store.deleteTenant(tenant) }
+            print("deleted tenant \(tenant)")
+        }
+    }
+}
+
+private func openMetadata(_ options: ConfigurationOptions) throws -> SQLiteMetadataStore {
+    let configuration = try options.load()
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    return try SQLiteMetadataStore(path: configuration.metadataPath)
+}
+
+private func parseTenant(_ name: String) throws -> TenantID {
+    do { return try TenantID(name) } catch let error as RegistryError { throw ValidationError(error.message) }
+}
+
+/// Turns store errors into a message and exit code 1 instead of a stack of types.
+private func report(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as StoreError {
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode.failure
+    }
+}
