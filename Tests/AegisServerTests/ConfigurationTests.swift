@@ -1,0 +1,51 @@
+import AegisCore
+import AegisServer
+import Foundation
+import Testing
+
+@Suite struct ConfigurationTests {
+    @Test func defaultsServeOnLoopback5000() throws {
+        let configuration = try AegisConfiguration.load(file: nil, environment: [:])
+        #expect(configuration.listen == "127.0.0.1:5000")
+        #expect(configuration.dataDirectory == "./aegis-data")
+        #expect(configuration.limits.maxManifestBytes == 4 * 1024 * 1024)
+    }
+
+    @Test func fileThenEnvironmentOverride() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        listen = "0.0.0.0:6000"
+        data_dir = "/var/lib/aegis"
+
+        [limits]
+        max_manifest_bytes = 8388608
+        upload_timeout_seconds = 3600
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let configuration = try AegisConfiguration.load(
+            file: file.path, environment: ["AEGIS_DATA_DIR": "/srv/aegis", "AEGIS_MAX_TAGS_PER_PUSH": "10"])
+        #expect(configuration.host == "0.0.0.0")
+        #expect(configuration.port == 6000)
+        #expect(configuration.dataDirectory == "/srv/aegis")
+        #expect(configuration.limits.maxManifestBytes == 8_388_608)
+        #expect(configuration.limits.uploadTimeoutSeconds == 3600)
+        #expect(configuration.limits.maxTagsPerPush == 10)
+    }
+
+    @Test(arguments: [
+        "lisen = \"127.0.0.1:1\"", "listen = \"nope\"", "[limits]\nmax_manifest_bytes = 1", "listen = 5", "= broken",
+    ])
+    func badFilesAreRejectedWithAReason(text: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try AegisConfiguration.load(file: file.path, environment: [:]) }
+    }
+
+    @Test func listenAcceptsIPv6() throws {
+        var configuration = AegisConfiguration()
+        try configuration.setListen("[::1]:5001")
+        #expect(configuration.host == "::1")
+        #expect(configuration.port == 5001)
+    }
+}

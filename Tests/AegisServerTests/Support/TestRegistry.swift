@@ -1,0 +1,167 @@
+import AegisCore
+import AegisServer
+import AegisStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+/// A registry on a fresh temporary data directory with tenants `acme` and `globex`.
+struct TestRegistry {
+    let directory: URL
+    var configuration: AegisConfiguration
+
+    init(limits: RegistryLimits = .default) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        configuration = AegisConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.dataDirectory = directory.path
+        configuration.limits = limits
+        configuration.logLevel = "warning"
+    }
+
+    /// Opens the stores, creates the test tenants, runs `body` against a server on them.
+    func run<T: Sendable>(
+        _ setup: TestingSetup = .live, tenants: [String] = ["acme", "globex"],
+        _ body: @Sendable (any TestClientProtocol) async throws -> T
+    ) async throws -> T {
+        let storage = try await AegisStorage.open(configuration)
+        for tenant in tenants where try await storage.metadata.tenant(TenantID(tenant)) == nil {
+            _ = try await storage.metadata.createTenant(TenantID(tenant))
+        }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        let app = try await buildApplication(configuration, storage: storage, logger: logger)
+        let result = try await app.test(setup, body)
+        try storage.metadata.close()
+        return result
+    }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Runs `body` with a fresh registry, removing its data afterwards.
+func withRegistry<T: Sendable>(
+    _ setup: TestingSetup = .live, limits: RegistryLimits = .default,
+    _ body: @Sendable (any TestClientProtocol) async throws -> T
+) async throws -> T {
+    let registry = try TestRegistry(limits: limits)
+    defer { registry.remove() }
+    return try await registry.run(setup, body)
+}
+
+func sha256(_ bytes: some DataProtocol) -> String {
+    "sha256:" + SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+}
+
+func sha512(_ bytes: some DataProtocol) -> String {
+    "sha512:" + SHA512.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+}
+
+func randomBytes(_ count: Int) -> [UInt8] {
+    var generator = SystemRandomNumberGenerator()
+    return (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+}
+
+extension TestResponse {
+    /// The first OCI error code of the body.
+    var errorCode: String? {
+        struct Document: Decodable {
+            struct Entry: Decodable { var code: String }
+            var errors: [Entry]
+        }
+        return (try? JSONDecoder().decode(Document.self, from: Data(buffer: body)))?.errors.first?.code
+    }
+
+    var bodyBytes: [UInt8] { Array(buffer: body) }
+
+    func json<T: Decodable>(_ type: T.Type) throws -> T {
+        try JSONDecoder().decode(type, from: Data(buffer: body))
+    }
+
+    func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+}
+
+extension Data {
+    init(buffer: ByteBuffer) { self.init(buffer.readableBytesView) }
+}
+
+extension TestClientProtocol {
+    /// Uploads a blob with POST + PUT and checks the 201.
+    @discardableResult
+    func pushBlob(_ bytes: [UInt8], to repository: String) async throws -> String {
+        let digest = sha256(bytes)
+        let location = try await execute(uri: "/v2/\(repository)/blobs/uploads/", method: .post) { response in
+            #expect(response.status == .accepted)
+            return try #require(response.header("Location"))
+        }
+        try await execute(
+            uri: "\(location)?digest=\(digest)", method: .put, headers: [.contentType: "application/octet-stream"],
+            body: ByteBuffer(bytes: bytes)
+        ) { response in
+            #expect(response.status == .created, "\(String(buffer: response.body))")
+        }
+        return digest
+    }
+
+    /// Pushes a manifest by `reference` and returns its digest.
+    @discardableResult
+    func pushManifest(
+        _ manifest: [UInt8], to repository: String, reference: String, mediaType: String = MediaType.ociManifest,
+        expect status: HTTPResponse.Status = .created
+    ) async throws -> String {
+        try await execute(
+            uri: "/v2/\(repository)/manifests/\(reference)", method: .put, headers: [.contentType: mediaType],
+            body: ByteBuffer(bytes: manifest)
+        ) { response in
+            #expect(response.status == status, "\(String(buffer: response.body))")
+        }
+        return sha256(manifest)
+    }
+
+    /// Pushes a config and a layer and an image manifest referencing them; returns the manifest bytes and digest.
+    @discardableResult
+    func pushImage(
+        to repository: String, tag: String, layer: [UInt8] = randomBytes(512), artifactType: String? = nil,
+        subject: (digest: String, size: Int)? = nil, annotations: [String: String]? = nil
+    ) async throws -> (manifest: [UInt8], digest: String) {
+        let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.utf8)
+        let configDigest = try await pushBlob(config, to: repository)
+        let layerDigest = try await pushBlob(layer, to: repository)
+        let manifest = imageManifest(
+            config: (configDigest, config.count), layers: [(layerDigest, layer.count)], artifactType: artifactType,
+            subject: subject, annotations: annotations)
+        let digest = try await pushManifest(manifest, to: repository, reference: tag)
+        return (manifest, digest)
+    }
+}
+
+/// An OCI image manifest as bytes, built with string interpolation so field order is as written.
+func imageManifest(
+    config: (digest: String, size: Int), configMediaType: String = MediaType.ociConfig, layers: [(digest: String, size: Int)],
+    artifactType: String? = nil, subject: (digest: String, size: Int)? = nil, annotations: [String: String]? = nil
+) -> [UInt8] {
+    var fields = [
+        #""schemaVersion":2"#, #""mediaType":"\#(MediaType.ociManifest)""#,
+    ]
+    if let artifactType { fields.append(#""artifactType":"\#(artifactType)""#) }
+    fields.append(#""config":{"mediaType":"\#(configMediaType)","digest":"\#(config.digest)","size":\#(config.size)}"#)
+    let layerList = layers.map { #"{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"\#($0.digest)","size":\#($0.size)}"# }
+    fields.append(#""layers":[\#(layerList.joined(separator: ","))]"#)
+    if let subject {
+        fields.append(#""subject":{"mediaType":"\#(MediaType.ociManifest)","digest":"\#(subject.digest)","size":\#(subject.size)}"#)
+    }
+    if let annotations {
+        let pairs = annotations.sorted { $0.key < $1.key }.map { #""\#($0.key)":"\#($0.value)""# }
+        fields.append(#""annotations":{\#(pairs.joined(separator: ","))}"#)
+    }
+    return Array("{\(fields.joined(separator: ","))}".utf8)
+}
