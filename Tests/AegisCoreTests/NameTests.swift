@@ -1,0 +1,48 @@
+import AegisCore
+import Testing
+
+@Suite struct NameTests {
+    @Test(arguments: ["acme/app", "acme/models/resnet-50", "a0/b.c/d_e/f__g/h--i", "acme/a-----b"])
+    func validRepositoryNames(name: String) throws {
+        let repository = try RepositoryName(name)
+        #expect(repository.value == name)
+        #expect(repository.tenant.value == String(name.prefix { $0 != "/" }))
+    }
+
+    @Test(arguments: ["app", "acme/", "/acme", "acme//app", "Acme/app", "acme/app.", "acme/.app", "acme/a___b", "acme/a..b", "acme/a_-b", ""])
+    func invalidRepositoryNamesAreNameInvalid(name: String) {
+        #expect {
+            try RepositoryName(name)
+        } throws: { ($0 as? RegistryError)?.code == .nameInvalid }
+    }
+
+    @Test func nameLengthIsBounded() throws {
+        _ = try RepositoryName("acme/" + String(repeating: "a", count: 250))
+        #expect(throws: RegistryError.self) { try RepositoryName("acme/" + String(repeating: "a", count: 251)) }
+        #expect(throws: RegistryError.self) { try RepositoryName("acme/abc", maxLength: 7) }
+    }
+
+    @Test(arguments: ["latest", "v1.2.3", "_x", "A-b_c.d", String(repeating: "t", count: 128)])
+    func validTags(tag: String) throws {
+        #expect(try Tag(tag).value == tag)
+    }
+
+    @Test(arguments: ["", ".x", "-x", "a/b", "a:b", "ä", String(repeating: "t", count: 129)])
+    func invalidTagsAreTagInvalid(tag: String) {
+        #expect {
+            try Tag(tag)
+        } throws: { ($0 as? RegistryError)?.code == .tagInvalid }
+    }
+
+    @Test func referenceDistinguishesTagsFromDigests() throws {
+        #expect(try Reference(parsing: "v1") == .tag(try Tag("v1")))
+        let digest = "sha256:" + String(repeating: "b", count: 64)
+        #expect(try Reference(parsing: digest) == .digest(try Digest(parsing: digest)))
+    }
+
+    @Test func tenantNamesAreOneComponent() throws {
+        #expect(try TenantID("acme-corp").value == "acme-corp")
+        #expect(throws: RegistryError.self) { try TenantID("acme/corp") }
+        #expect(throws: RegistryError.self) { try TenantID(String(repeating: "a", count: 65)) }
+    }
+}

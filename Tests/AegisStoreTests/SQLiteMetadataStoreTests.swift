@@ -1,0 +1,73 @@
+import AegisCore
+import AegisStore
+import Foundation
+import Testing
+
+@Suite struct SQLiteMetadataStoreTests {
+    func withStore(_ body: (SQLiteMetadataStore) async throws -> Void) async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let store = try SQLiteMetadataStore(path: directory.path + "/meta.sqlite")
+        try await body(store)
+        try store.close()
+    }
+
+    @Test func tenantLifecycle() async throws {
+        try await withStore { store in
+            let acme = try TenantID("acme")
+            _ = try await store.createTenant(acme)
+            await #expect { _ = try await store.createTenant(acme) } throws: { ($0 as? StoreError)?.code == .conflict }
+            #expect(try await store.tenants().map(\.name) == [acme])
+            _ = try await store.createRepositoryIfNeeded(try RepositoryName("acme/app"))
+            await #expect { try await store.deleteTenant(acme) } throws: { ($0 as? StoreError)?.code == .conflict }
+            await #expect { try await store.deleteTenant(try TenantID("none")) } throws: { ($0 as? StoreError)?.code == .notFound }
+        }
+    }
+
+    @Test func repositoriesNeedAnExistingTenant() async throws {
+        try await withStore { store in
+            await #expect {
+                _ = try await store.createRepositoryIfNeeded(try RepositoryName("ghost/app"))
+            } throws: { ($0 as? RegistryError)?.code == .nameUnknown }
+            _ = try await store.createTenant(try TenantID("acme"))
+            let first = try await store.createRepositoryIfNeeded(try RepositoryName("acme/app"))
+            let again = try await store.createRepositoryIfNeeded(try RepositoryName("acme/app"))
+            #expect(first == again)
+        }
+    }
+
+    @Test func manifestTransactionChecksReferencesAndMovesTags() async throws {
+        try await withStore { store in
+            _ = try await store.createTenant(try TenantID("acme"))
+            let repository = try await store.createRepositoryIfNeeded(try RepositoryName("acme/app")).id
+            let blob = DigestHasher.digest(of: Array("layer".utf8))
+            let record = ManifestRecord(
+                digest: DigestHasher.digest(of: Array("m1".utf8)), mediaType: MediaType.ociManifest, size: 2, artifactType: nil,
+                subject: nil, annotations: nil, content: Data("m1".utf8))
+            let references = ManifestReferences(blobs: [blob], manifests: [])
+            await #expect {
+                try await store.putManifest(repository: repository, record, references: references, tags: [try Tag("v1")])
+            } throws: { ($0 as? RegistryError)?.code == .manifestBlobUnknown }
+            // Nothing of the refused manifest is visible.
+            #expect(try await store.manifest(repository: repository, tag: try Tag("v1")) == nil)
+            try await store.linkBlob(repository: repository, digest: blob, size: 5)
+            try await store.putManifest(repository: repository, record, references: references, tags: [try Tag("v1")])
+            #expect(try await store.manifest(repository: repository, tag: try Tag("v1"))?.content == Data("m1".utf8))
+            #expect(try await store.tags(repository: repository, after: nil, limit: 10) == ["v1"])
+            #expect(try await store.deleteManifest(repository: repository, digest: record.digest))
+            #expect(try await store.tags(repository: repository, after: nil, limit: 10) == [])
+        }
+    }
+
+    @Test func reopeningKeepsDataAndMigrationsAreIdempotent() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.path + "/meta.sqlite"
+        let store = try SQLiteMetadataStore(path: path)
+        _ = try await store.createTenant(try TenantID("acme"))
+        try store.close()
+        let reopened = try SQLiteMetadataStore(path: path)
+        #expect(try await reopened.tenant(try TenantID("acme")) != nil)
+        try reopened.close()
+    }
+}
