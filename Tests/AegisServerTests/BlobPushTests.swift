@@ -110,8 +110,10 @@ import Testing
         try await withRegistry { client in
             let bytes = randomBytes(1000)
             let digest = try await client.pushBlob(bytes, to: "acme/app")
-            let cases: [(String, ClosedRange<Int>)] = [("bytes=0-9", 0...9), ("bytes=990-", 990...999), ("bytes=-5", 995...999),
-                ("bytes=500-5000", 500...999)]
+            let cases: [(String, ClosedRange<Int>)] = [
+                ("bytes=0-9", 0...9), ("bytes=990-", 990...999), ("bytes=-5", 995...999),
+                ("bytes=500-5000", 500...999),
+            ]
             for (header, expected) in cases {
                 try await client.execute(
                     uri: "/v2/acme/app/blobs/\(digest)", method: .get, headers: [.range: header]

@@ -100,8 +100,10 @@ import Testing
         (#"{"schemaVersion":1,"name":"x","tag":"y","fsLayers":[]}"#, MediaType.dockerSchema1),
         (#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[]}"#, MediaType.ociManifest),
         (#"{"schemaVersion":2,"mediaType":"text/plain","config":{}}"#, "text/plain"),
-        (#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"x","digest":"nope","size":1}]}"#,
-         MediaType.ociIndex),
+        (
+            #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"x","digest":"nope","size":1}]}"#,
+            MediaType.ociIndex
+        ),
     ])
     func invalidManifestIsManifestInvalid(body: String, contentType: String) async throws {
         try await withRegistry { client in

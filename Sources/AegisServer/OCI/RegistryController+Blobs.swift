@@ -1,7 +1,7 @@
-import Foundation
 import AegisCore
 import AegisRegistry
 import AegisStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 

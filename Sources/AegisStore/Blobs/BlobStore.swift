@@ -1,5 +1,5 @@
-import Foundation
 import AegisCore
+import Foundation
 import NIOCore
 
 /// Content-addressed blob storage plus the temporary objects that uploads write into.

@@ -30,9 +30,10 @@ public struct FileSystemBlobStore: BlobStore {
     }
 
     private func path(of digest: Digest) -> FilePath {
-        blobsRoot.appending([
-            .init(digest.algorithm.rawValue), .init(String(digest.encoded.prefix(2))), .init(digest.encoded),
-        ].compactMap { $0 })
+        blobsRoot.appending(
+            [
+                .init(digest.algorithm.rawValue), .init(String(digest.encoded.prefix(2))), .init(digest.encoded),
+            ].compactMap { $0 })
     }
 
     private func path(of upload: UploadID) -> FilePath {

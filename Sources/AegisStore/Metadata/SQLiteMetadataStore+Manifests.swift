@@ -10,17 +10,19 @@ extension SQLiteMetadataStore {
         let annotations = try manifest.annotations.map { try JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         try await pool.write { db in
             for blob in Set(references.blobs) {
-                let linked = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?",
-                    arguments: [repository, blob.description]) ?? false
+                let linked =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?",
+                        arguments: [repository, blob.description]) ?? false
                 guard linked else {
                     throw RegistryError(.manifestBlobUnknown, "blob \(blob) is unknown to this repository", detail: ["digest": blob.description])
                 }
             }
             for child in Set(references.manifests) where child != manifest.digest {
-                let stored = try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?",
-                    arguments: [repository, child.description]) ?? false
+                let stored =
+                    try Bool.fetchOne(
+                        db, sql: "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?",
+                        arguments: [repository, child.description]) ?? false
                 guard stored else {
                     throw RegistryError(
                         .manifestBlobUnknown, "manifest \(child) is unknown to this repository", detail: ["digest": child.description])

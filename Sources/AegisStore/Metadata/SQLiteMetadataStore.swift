@@ -58,8 +58,9 @@ extension SQLiteMetadataStore {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true else {
                 throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
             }
-            let repositories = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM repositories WHERE tenant = ?", arguments: [tenant.value]) ?? 0
+            let repositories =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM repositories WHERE tenant = ?", arguments: [tenant.value]) ?? 0
             guard repositories == 0 else {
                 throw StoreError(.conflict, "tenant '\(tenant)' still has \(repositories) repositories")
             }
