@@ -39,10 +39,10 @@ extension Registry {
     /// answer cannot reveal what they hold.
     /// - Returns: The blob size when mounted, `nil` when the caller should upload instead.
     public func mount(_ digest: Digest, into name: RepositoryName, from source: RepositoryName?) async throws -> Int64? {
-        let target = try await metadata.createRepositoryIfNeeded(name)
+        let target = try await writableRepository(name)
         let size: Int64?
         if let source {
-            guard source.tenant == name.tenant, let from = try await metadata.repository(source) else { return nil }
+            guard source.tenant == name.tenant, let from = try await self.repository(source) else { return nil }
             size = try await metadata.linkedBlobSize(repository: from.id, digest: digest)
         } else {
             size = try await metadata.blobSizeLinked(inTenant: name.tenant, digest: digest)

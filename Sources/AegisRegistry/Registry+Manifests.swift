@@ -52,7 +52,7 @@ extension Registry {
         let record = ManifestRecord(
             digest: digest, mediaType: header ?? manifest.mediaType, size: Int64(data.count),
             artifactType: manifest.referrerArtifactType, subject: subject, annotations: manifest.annotations, content: data)
-        let repository = try await metadata.createRepositoryIfNeeded(name)
+        let repository = try await writableRepository(name)
         var unique: [Tag] = []
         for tag in tags where !unique.contains(tag) { unique.append(tag) }
         try await metadata.putManifest(repository: repository.id, record, references: references, tags: unique)
@@ -101,7 +101,7 @@ extension Registry {
     public func referrers(
         of digest: Digest, in name: RepositoryName, artifactType: String?, last: String?
     ) async throws -> Page<Descriptor> {
-        guard let repository = try await metadata.repository(name) else { return Page(items: [], next: nil, pageSize: 0) }
+        guard let repository = try await self.repository(name) else { return Page(items: [], next: nil, pageSize: 0) }
         let size = limits.defaultPageSize
         let rows = try await metadata.referrers(
             repository: repository.id, subject: digest, artifactType: artifactType, after: last, limit: size + 1)

@@ -35,7 +35,7 @@ public struct ChunkRange: Sendable, Hashable {
 extension Registry {
     /// Opens an upload session (`POST /blobs/uploads/`).
     public func startUpload(in name: RepositoryName, algorithm: DigestAlgorithm = .sha256) async throws -> UploadSession {
-        let repository = try await metadata.createRepositoryIfNeeded(name)
+        let repository = try await writableRepository(name)
         let id = UploadID()
         let now = Date()
         // The record exists before the object, so the orphan sweep never removes a live upload.
@@ -47,7 +47,7 @@ extension Registry {
 
     /// The session `id` of repository `name`, or `BLOB_UPLOAD_UNKNOWN`.
     func session(_ id: UploadID, in name: RepositoryName) async throws -> UploadRecord {
-        guard let repository = try await metadata.repository(name), let upload = try await metadata.upload(id),
+        guard let repository = try await self.repository(name), let upload = try await metadata.upload(id),
             upload.repositoryID == repository.id
         else {
             throw RegistryError(.blobUploadUnknown, "blob upload unknown to registry", detail: ["upload": id.value])

@@ -16,6 +16,7 @@ public struct Registry: Sendable {
     /// The limits enforced.
     public let limits: RegistryLimits
     let uploadStates: UploadStates
+    let repositories: RepositoryCache
     let logger: Logger
 
     /// Creates a registry over two stores.
@@ -24,15 +25,32 @@ public struct Registry: Sendable {
         self.blobs = blobs
         self.limits = limits
         self.uploadStates = UploadStates()
+        self.repositories = RepositoryCache()
         self.logger = logger
     }
 
     /// The repository, or `NAME_UNKNOWN`.
     func existingRepository(_ name: RepositoryName) async throws -> RepositoryRecord {
-        guard let repository = try await metadata.repository(name) else {
+        guard let repository = try await self.repository(name) else {
             throw RegistryError(.nameUnknown, "repository name not known to registry", detail: ["name": name.value])
         }
         return repository
+    }
+
+    /// The repository if it exists, from the cache when possible.
+    func repository(_ name: RepositoryName) async throws -> RepositoryRecord? {
+        if let cached = repositories.record(for: name) { return cached }
+        guard let record = try await metadata.repository(name) else { return nil }
+        repositories.remember(record)
+        return record
+    }
+
+    /// The repository, created inside its tenant when missing.
+    func writableRepository(_ name: RepositoryName) async throws -> RepositoryRecord {
+        if let cached = repositories.record(for: name) { return cached }
+        let record = try await metadata.createRepositoryIfNeeded(name)
+        repositories.remember(record)
+        return record
     }
 }
 

@@ -12,7 +12,7 @@ extension SQLiteMetadataStore {
             for blob in Set(references.blobs) {
                 let linked =
                     try Bool.fetchOne(
-                        db, sql: "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?",
+                        db.cachedStatement(sql: "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?"),
                         arguments: [repository, blob.description]) ?? false
                 guard linked else {
                     throw RegistryError(.manifestBlobUnknown, "blob \(blob) is unknown to this repository", detail: ["digest": blob.description])
@@ -21,7 +21,7 @@ extension SQLiteMetadataStore {
             for child in Set(references.manifests) where child != manifest.digest {
                 let stored =
                     try Bool.fetchOne(
-                        db, sql: "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?",
+                        db.cachedStatement(sql: "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?"),
                         arguments: [repository, child.description]) ?? false
                 guard stored else {
                     throw RegistryError(
@@ -52,7 +52,7 @@ extension SQLiteMetadataStore {
     public func manifest(repository: Int64, digest: Digest) async throws -> ManifestRecord? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: "SELECT * FROM manifests WHERE repository_id = ? AND digest = ?",
+                db.cachedStatement(sql: "SELECT * FROM manifests WHERE repository_id = ? AND digest = ?"),
                 arguments: [repository, digest.description]
             ).flatMap(Self.manifest(from:))
         }
@@ -61,11 +61,11 @@ extension SQLiteMetadataStore {
     public func manifest(repository: Int64, tag: Tag) async throws -> ManifestRecord? {
         try await pool.read { db in
             try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT m.* FROM tags t JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.digest
-                    WHERE t.repository_id = ? AND t.name = ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT m.* FROM tags t JOIN manifests m ON m.repository_id = t.repository_id AND m.digest = t.digest
+                        WHERE t.repository_id = ? AND t.name = ?
+                        """),
                 arguments: [repository, tag.value]
             ).flatMap(Self.manifest(from:))
         }
@@ -90,14 +90,14 @@ extension SQLiteMetadataStore {
     public func tags(repository: Int64, after: String?, limit: Int) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?",
+                db.cachedStatement(sql: "SELECT name FROM tags WHERE repository_id = ? AND name > ? ORDER BY name LIMIT ?"),
                 arguments: [repository, after ?? "", limit])
         }
     }
 
     public func tagExists(repository: Int64, tag: String) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM tags WHERE repository_id = ? AND name = ?", arguments: [repository, tag])
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tags WHERE repository_id = ? AND name = ?"), arguments: [repository, tag])
                 ?? false
         }
     }
@@ -117,7 +117,7 @@ extension SQLiteMetadataStore {
             }
             sql += " ORDER BY digest LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap(Self.manifest(from:))
+            return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(Self.manifest(from:))
         }
     }
 

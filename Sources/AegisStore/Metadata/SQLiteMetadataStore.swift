@@ -32,7 +32,7 @@ extension SQLiteMetadataStore {
     public func createTenant(_ tenant: TenantID) async throws -> TenantRecord {
         let createdAt = Self.now()
         try await pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tenants WHERE name = ?"), arguments: [tenant.value]) == true {
                 throw StoreError(.conflict, "tenant '\(tenant)' already exists")
             }
             try db.execute(sql: "INSERT INTO tenants(name, created_at) VALUES (?, ?)", arguments: [tenant.value, createdAt])
@@ -42,20 +42,20 @@ extension SQLiteMetadataStore {
 
     public func tenants() async throws -> [TenantRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT name, created_at FROM tenants ORDER BY name").compactMap(Self.tenant(from:))
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT name, created_at FROM tenants ORDER BY name")).compactMap(Self.tenant(from:))
         }
     }
 
     public func tenant(_ tenant: TenantID) async throws -> TenantRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, created_at FROM tenants WHERE name = ?", arguments: [tenant.value])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created_at FROM tenants WHERE name = ?"), arguments: [tenant.value])
                 .flatMap(Self.tenant(from:))
         }
     }
 
     public func deleteTenant(_ tenant: TenantID) async throws {
         try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tenants WHERE name = ?"), arguments: [tenant.value]) == true else {
                 throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
             }
             let repositories =
@@ -79,7 +79,7 @@ extension SQLiteMetadataStore {
 extension SQLiteMetadataStore {
     public func repository(_ name: RepositoryName) async throws -> RepositoryRecord? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM repositories WHERE name = ?", arguments: [name.value])
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM repositories WHERE name = ?"), arguments: [name.value])
                 .map { RepositoryRecord(id: $0, name: name) }
         }
     }
@@ -88,10 +88,10 @@ extension SQLiteMetadataStore {
         if let existing = try await repository(name) { return existing }
         let createdAt = Self.now()
         return try await pool.write { db in
-            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM repositories WHERE name = ?", arguments: [name.value]) {
+            if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM repositories WHERE name = ?"), arguments: [name.value]) {
                 return RepositoryRecord(id: id, name: name)
             }
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [name.tenant.value]) == true
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tenants WHERE name = ?"), arguments: [name.tenant.value]) == true
             else {
                 throw RegistryError(.nameUnknown, "tenant '\(name.tenant)' does not exist", detail: ["tenant": name.tenant.value])
             }
@@ -105,7 +105,7 @@ extension SQLiteMetadataStore {
     public func repositoryNames(after: String?, limit: Int) async throws -> [String] {
         try await pool.read { db in
             try String.fetchAll(
-                db, sql: "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?", arguments: [after ?? "", limit])
+                db.cachedStatement(sql: "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?"), arguments: [after ?? "", limit])
         }
     }
 }
@@ -116,11 +116,11 @@ extension SQLiteMetadataStore {
     public func linkedBlobSize(repository: Int64, digest: Digest) async throws -> Int64? {
         try await pool.read { db in
             try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT b.size FROM blob_links l JOIN blobs b ON b.digest = l.digest
-                    WHERE l.repository_id = ? AND l.digest = ?
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT b.size FROM blob_links l JOIN blobs b ON b.digest = l.digest
+                        WHERE l.repository_id = ? AND l.digest = ?
+                        """),
                 arguments: [repository, digest.description])
         }
     }
@@ -153,20 +153,20 @@ extension SQLiteMetadataStore {
     public func blobSizeLinked(inTenant tenant: TenantID, digest: Digest) async throws -> Int64? {
         try await pool.read { db in
             try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT b.size FROM blob_links l
-                    JOIN repositories r ON r.id = l.repository_id
-                    JOIN blobs b ON b.digest = l.digest
-                    WHERE l.digest = ? AND r.tenant = ? LIMIT 1
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT b.size FROM blob_links l
+                        JOIN repositories r ON r.id = l.repository_id
+                        JOIN blobs b ON b.digest = l.digest
+                        WHERE l.digest = ? AND r.tenant = ? LIMIT 1
+                        """),
                 arguments: [digest.description, tenant.value])
         }
     }
 
     public func isBlobLinkedAnywhere(_ digest: Digest) async throws -> Bool {
         try await pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM blob_links WHERE digest = ? LIMIT 1", arguments: [digest.description])
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM blob_links WHERE digest = ? LIMIT 1"), arguments: [digest.description])
                 ?? false
         }
     }
@@ -188,7 +188,7 @@ extension SQLiteMetadataStore {
 
     public func upload(_ id: UploadID) async throws -> UploadRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM uploads WHERE id = ?", arguments: [id.value]).flatMap(Self.upload(from:))
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM uploads WHERE id = ?"), arguments: [id.value]).flatMap(Self.upload(from:))
         }
     }
 
@@ -220,7 +220,7 @@ extension SQLiteMetadataStore {
     public func uploads(updatedBefore date: Date) async throws -> [UploadRecord] {
         try await pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM uploads WHERE updated_at < ? ORDER BY updated_at",
+                db.cachedStatement(sql: "SELECT * FROM uploads WHERE updated_at < ? ORDER BY updated_at"),
                 arguments: [date.timeIntervalSince1970]
             ).compactMap(Self.upload(from:))
         }
