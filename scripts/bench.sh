@@ -17,9 +17,10 @@
 # What it measures, for both servers (repository bench/x; AegisGuard tenant "bench"):
 #   monolithic push of a 1 GiB random blob (POST + PUT ?digest= with curl -T), pull of it (GET to /dev/null),
 #   chunked push of a second 1 GiB blob (8 MiB PATCHes with Content-Range over one keep-alive connection,
-#   scripts/bench_client.py), manifest GET and HEAD throughput (wrk -t2 -c32 --latency), 1,000 tag PUTs and
-#   tags/list?n=1000 throughput, peak RSS during the monolithic push; and the machine's own limits on the same
-#   file (openssl sha256, cp + sync, and 1/(1/cp + 1/sha) for "cp + hash").
+#   scripts/bench_client.py), manifest GET throughput (wrk -t2 -c32 --latency), manifest HEAD and GET throughput
+#   with hey -c 32 (wrk 4.1.0 cannot do HEAD, see below), 1,000 tag PUTs and tags/list?n=1000 throughput (wrk),
+#   peak RSS during the monolithic push; and the machine's own limits on the same file (openssl sha256,
+#   cp + sync, and 1/(1/cp + 1/sha) for "cp + hash").
 set -euo pipefail
 
 CMDLINE="$(printf '%q ' "$0" "$@")"
@@ -93,6 +94,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     done
 fi
 DIST_BIN="$(command -v docker-registry)"
+# wrk 4.1.0 cannot measure HEAD: its HTTP parser waits for the Content-Length body a HEAD answer never has,
+# so every connection stalls and wrk reports 0 requests (wg/wrk#198). HEAD throughput is measured with hey
+# (Debian package "hey"), and GET is measured with hey as well so the two are comparable.
+if ! command -v hey >/dev/null 2>&1; then
+    log "apt-get install hey (for HEAD throughput)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hey; } >&2 ||
+        log "could not install hey: HEAD throughput will be missing"
+fi
 
 # ---------------------------------------------------------------- temp dir, cleanup
 TMP_PARENT="${BENCH_TMP:-/tmp}"
@@ -328,11 +337,12 @@ pull() { # server
         "$base/v2/$REPO/blobs/$DIGEST1" 2>"$WORK/curl.err")" || out="curl-error 0 0"
     read -r code size tt <<<"$out"
     if [ "$code" != 200 ] || [ "$size" != "$SIZE_BYTES" ]; then
-        echo "(body discarded; $size bytes received, $SIZE_BYTES expected) $(cat "$WORK/curl.err")" >"$WORK/b.txt"
+        { echo "($size bytes received, $SIZE_BYTES expected) $(cat "$WORK/curl.err")"; echo "body of a second GET:"
+          curl -sS --max-time 30 --max-filesize 100000 "$base/v2/$REPO/blobs/$DIGEST1" 2>&1 | head -c 2000; } >"$WORK/b.txt"
         curl_failure "${NAME[$s]}: pull" GET "$base/v2/$REPO/blobs/$DIGEST1" "$code" "$h" "$WORK/b.txt"
         return 1
     fi
-    set_r pull_s "$s" "$tt"
+    set_r pull_s "$s" "$(calc "$tt" 3)"
     set_r pull "$s" "$(mbps "$SIZE_BYTES" "$tt")"
 }
 
@@ -355,10 +365,9 @@ to_ms() { # "1.23ms" / "850.00us" / "1.20s" / "1.00m" -> milliseconds
         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
         if (f < 0) print "n/a"; else printf "%.3f", n * f }'
 }
-run_wrk() { # key server url [lua]
-    local key="$1" s="$2" url="$3" lua="${4:-}" out="$WORK/wrk-$1-$2.txt" args
+run_wrk() { # key server url
+    local key="$1" s="$2" url="$3" out="$WORK/wrk-$1-$2.txt" args
     args=(-t2 -c32 "-d${DURATION}s" --latency -H "Accept: $MANIFEST_TYPE")
-    [ -z "$lua" ] || args+=(-s "$lua")
     if ! timeout $((DURATION + 60)) wrk "${args[@]}" "$url" >"$out" 2>&1; then
         record_failure "${NAME[$s]}: wrk $key on $url" "$out"
         return 1
@@ -382,6 +391,36 @@ run_wrk() { # key server url [lua]
     )"
     if [ "${total:-0}" = 0 ] || [ -n "$non2xx" ]; then
         record_failure "${NAME[$s]}: wrk $key had errors (${non2xx:-0} non-2xx of ${total:-0})" "$out"
+    fi
+}
+
+secs_to_ms() { case "$1" in ""|n/a) echo "n/a" ;; *) calc "$1 * 1000" 2 ;; esac; }
+run_hey() { # key server url method
+    local key="$1" s="$2" url="$3" method="$4" out="$WORK/hey-$1-$2.txt"
+    if ! command -v hey >/dev/null 2>&1; then
+        echo "hey is not installed" >"$out"; record_failure "${NAME[$s]}: hey $key" "$out"; return 1
+    fi
+    if ! timeout $((DURATION + 60)) hey -z "${DURATION}s" -c 32 -m "$method" -H "Accept: $MANIFEST_TYPE" \
+        -disable-compression "$url" >"$out" 2>&1; then
+        record_failure "${NAME[$s]}: hey $key on $url" "$out"
+        return 1
+    fi
+    local rps p50 p99 ok total
+    rps="$(awk '/Requests\/sec:/ {print $2}' "$out")"
+    p50="$(awk '$1 == "50%" && $2 == "in" {print $3}' "$out")"
+    p99="$(awk '$1 == "99%" && $2 == "in" {print $3}' "$out")"
+    ok="$(awk '/^ *\[2[0-9][0-9]\]/ {n += $2} END {print n + 0}' "$out")"
+    total="$(awk '/^Status code distribution/ {f = 1; next} f && /^ *\[[0-9]+\]/ {n += $2} /^Error distribution/ {f = 0} END {print n + 0}' "$out")"
+    local errs
+    errs="$(awk '/^Error distribution/ {f = 1; next} f && /^ *\[[0-9]+\]/ {n += substr($1, 2, length($1) - 2)} END {print n + 0}' "$out")"
+    set_r "$key.rps" "$s" "$(calc "${rps:-0}" 0)"
+    set_r "$key.p50" "$s" "$(secs_to_ms "${p50:-n/a}")ms"
+    set_r "$key.p99" "$s" "$(secs_to_ms "${p99:-n/a}")ms"
+    set_r "$key.p99ms" "$s" "$(secs_to_ms "${p99:-n/a}")"
+    set_r "$key.total" "$s" "$total"
+    set_r "$key.err" "$s" "$((total - ok)) non-2xx; $errs transport errors"
+    if [ "$ok" = 0 ] || [ "$ok" != "$total" ] || [ "$errs" != 0 ]; then
+        record_failure "${NAME[$s]}: hey $key had errors ($((total - ok)) non-2xx of $total, $errs transport errors)" "$out"
     fi
 }
 
@@ -410,7 +449,6 @@ for s in dist ag; do
         record_failure "${NAME[$s]}: manifest push (config + layer blobs, PUT manifests/v1)" "$WORK/py.err"
     fi
 done
-printf 'wrk.method = "HEAD"\n' >"$WORK/head.lua"
 for s in dist ag; do
     [ -n "${HAVE_MANIFEST[$s]:-}" ] || continue
     log "${NAME[$s]}: wrk ${DURATION}s GET manifests/v1"
@@ -419,8 +457,14 @@ for s in dist ag; do
 done
 for s in dist ag; do
     [ -n "${HAVE_MANIFEST[$s]:-}" ] || continue
-    log "${NAME[$s]}: wrk ${DURATION}s HEAD manifests/v1"
-    run_wrk head "$s" "${URL[$s]}/v2/$REPO/manifests/v1" "$WORK/head.lua" || true
+    log "${NAME[$s]}: hey ${DURATION}s HEAD manifests/v1"
+    run_hey head "$s" "${URL[$s]}/v2/$REPO/manifests/v1" HEAD || true
+    alive_or_die
+done
+for s in dist ag; do
+    [ -n "${HAVE_MANIFEST[$s]:-}" ] || continue
+    log "${NAME[$s]}: hey ${DURATION}s GET manifests/v1 (same tool as HEAD)"
+    run_hey heyget "$s" "${URL[$s]}/v2/$REPO/manifests/v1" GET || true
     alive_or_die
 done
 for s in dist ag; do
@@ -443,6 +487,7 @@ done
 AG_VERSION="$("$BIN" --version 2>/dev/null | head -n1 || echo unknown)"
 DIST_VERSION="$("$DIST_BIN" --version 2>/dev/null | head -n1 || echo unknown)"
 WRK_VERSION="$(wrk --version 2>&1 | head -n1 | awk '{print $1, $2}' || true)"
+HEY_VERSION="hey $(dpkg-query -W -f='${Version}' hey 2>/dev/null || echo '?')"
 REPORT="$WORK/report.md"
 row() { # label key [ratio: yes|no]
     local a d r="" ; a="$(get_r "$2" ag)"; d="$(get_r "$2" dist)"
@@ -454,11 +499,11 @@ row() { # label key [ratio: yes|no]
     echo
     echo "- command: \`$CMDLINE\`"
     echo "- AEGIS_BIN: \`$BIN\` ($AG_VERSION)"
-    echo "- Distribution: \`$DIST_BIN\` ($DIST_VERSION); $WRK_VERSION; $(openssl version 2>/dev/null)"
+    echo "- Distribution: \`$DIST_BIN\` ($DIST_VERSION); $WRK_VERSION; $HEY_VERSION; $(openssl version 2>/dev/null)"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "- nproc: $(nproc); CPU: $(cpu_model); memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
     echo "- kernel: $(uname -sr); temp dir: \`$WORK\` ($(df -P "$WORK" | awk 'NR==2 {print $1}'))"
-    echo "- blob size: $SIZE_MB MiB ($SIZE_BYTES bytes); chunk: $CHUNK_MB MiB; wrk: -t2 -c32 -d${DURATION}s; tags: $NTAGS (+ v1)"
+    echo "- blob size: $SIZE_MB MiB ($SIZE_BYTES bytes); chunk: $CHUNK_MB MiB; wrk: -t2 -c32 -d${DURATION}s --latency; hey: -c 32 -z ${DURATION}s; tags: $NTAGS (+ v1)"
     echo "- MB = 10^6 bytes, MiB = 2^20 bytes; repository \`$REPO\` on both; everything on 127.0.0.1"
     echo
     echo "## Results"
@@ -480,11 +525,16 @@ row() { # label key [ratio: yes|no]
     row "manifest GET p99 (ms)" get.p99ms
     row "manifest GET requests in the run" get.total no
     row "manifest GET errors" get.err no
-    row "manifest HEAD (requests/s)" head.rps
-    row "manifest HEAD p50" head.p50 no
-    row "manifest HEAD p99" head.p99 no
-    row "manifest HEAD p99 (ms)" head.p99ms
-    row "manifest HEAD errors" head.err no
+    row "manifest HEAD, hey (requests/s)" head.rps
+    row "manifest HEAD, hey p50" head.p50 no
+    row "manifest HEAD, hey p99" head.p99 no
+    row "manifest HEAD, hey p99 (ms)" head.p99ms
+    row "manifest HEAD, hey errors" head.err no
+    row "manifest GET, hey (requests/s)" heyget.rps
+    row "manifest GET, hey p50" heyget.p50 no
+    row "manifest GET, hey p99" heyget.p99 no
+    row "manifest GET, hey p99 (ms)" heyget.p99ms
+    row "manifest GET, hey errors" heyget.err no
     row "tag PUTs, keep-alive (tags/s)" tagput
     row "tags/list?n=1000 answer" tagcount no
     row "tags/list?n=1000 (requests/s)" tags.rps
@@ -511,9 +561,10 @@ row() { # label key [ratio: yes|no]
     echo "| push, monolithic: AegisGuard / Distribution | $(ratio "$(get_r mono ag)" "$(get_r mono dist)") |"
     echo "| pull: AegisGuard / Distribution | $(ratio "$(get_r pull ag)" "$(get_r pull dist)") |"
     echo "| manifest GET requests/s: AegisGuard / Distribution | $(ratio "$(get_r get.rps ag)" "$(get_r get.rps dist)") |"
-    echo "| manifest HEAD requests/s: AegisGuard / Distribution | $(ratio "$(get_r head.rps ag)" "$(get_r head.rps dist)") |"
+    echo "| manifest HEAD requests/s (hey): AegisGuard / Distribution | $(ratio "$(get_r head.rps ag)" "$(get_r head.rps dist)") |"
+    echo "| manifest GET requests/s (hey): AegisGuard / Distribution | $(ratio "$(get_r heyget.rps ag)" "$(get_r heyget.rps dist)") |"
     echo "| manifest GET p99: AegisGuard / Distribution (lower is better) | $(ratio "$(get_r get.p99ms ag)" "$(get_r get.p99ms dist)") |"
-    echo "| manifest HEAD p99: AegisGuard / Distribution (lower is better) | $(ratio "$(get_r head.p99ms ag)" "$(get_r head.p99ms dist)") |"
+    echo "| manifest HEAD p99 (hey): AegisGuard / Distribution (lower is better) | $(ratio "$(get_r head.p99ms ag)" "$(get_r head.p99ms dist)") |"
     echo "| tags/list p99: AegisGuard / Distribution (lower is better) | $(ratio "$(get_r tags.p99ms ag)" "$(get_r tags.p99ms dist)") |"
     echo "| peak RSS during push: AegisGuard / Distribution | $(ratio "$(get_r rss_peak ag)" "$(get_r rss_peak dist)") |"
     echo
@@ -527,7 +578,9 @@ row() { # label key [ratio: yes|no]
     echo
     echo "Distribution config: filesystem storage, delete enabled, blobdescriptor cache inmemory (as in Debian's"
     echo "stock config), log level error, access log off. AegisGuard: AEGIS_LOG_LEVEL=${AEGIS_LOG_LEVEL:-warning}, defaults otherwise."
-    echo "Both servers and wrk share the same $(nproc) cores; page cache is warm (the files were just written)."
+    echo "HEAD is measured with hey -c 32 (wrk 4.1.0 stalls on HEAD answers that carry Content-Length, wg/wrk#198);"
+    echo "the hey GET rows measure GET with the same tool, for a like-for-like HEAD/GET comparison."
+    echo "Both servers and the load generator share the same $(nproc) cores; page cache is warm (the files were just written)."
 } >"$REPORT"
 
 cat "$REPORT"

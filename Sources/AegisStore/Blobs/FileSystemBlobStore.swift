@@ -94,12 +94,20 @@ public struct FileSystemBlobStore: BlobStore {
         }
     }
 
+    /// Streams `body` to the file while hashing it. Writes are pipelined: while one batch of
+    /// `batchSize` bytes is written on the I/O thread pool, the next batch is received and hashed,
+    /// so a push costs about max(receive + hash, write) instead of their sum. At most two batches
+    /// are in memory per upload.
     private static func write<Body: AsyncSequence>(
         _ body: Body, to handle: WriteFileHandle, at offset: Int64, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
     ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer {
+        let batchSize = 4 * 1024 * 1024
         var hasher = hasher
         var size = offset
-        try await handle.withBufferedWriter(startingAtAbsoluteOffset: offset, capacity: .mebibytes(1)) { writer in
+        var writeOffset = offset
+        var batch = ByteBuffer()
+        try await withThrowingTaskGroup(of: Void.self) { writes in
+            var writing = false
             for try await buffer in body {
                 size += Int64(buffer.readableBytes)
                 if let expectedLength, size - offset > expectedLength {
@@ -109,7 +117,25 @@ public struct FileSystemBlobStore: BlobStore {
                     throw RegistryError(.payloadTooLarge, "body exceeds the limit of \(limit) bytes")
                 }
                 buffer.withUnsafeReadableBytes { hasher.update($0) }
-                try await writer.write(contentsOf: buffer)
+                if batch.readableBytes == 0, buffer.readableBytes >= batchSize {
+                    batch = buffer
+                } else {
+                    if batch.capacity == 0 { batch.reserveCapacity(batchSize) }
+                    var buffer = buffer
+                    batch.writeBuffer(&buffer)
+                }
+                guard batch.readableBytes >= batchSize else { continue }
+                if writing { try await writes.next() }
+                let full = batch
+                let at = writeOffset
+                writeOffset += Int64(full.readableBytes)
+                batch = ByteBuffer()
+                writes.addTask { try await handle.write(contentsOf: full, toAbsoluteOffset: at) }
+                writing = true
+            }
+            try await writes.waitForAll()
+            if batch.readableBytes > 0 {
+                try await handle.write(contentsOf: batch, toAbsoluteOffset: writeOffset)
             }
         }
         return (size, hasher)
