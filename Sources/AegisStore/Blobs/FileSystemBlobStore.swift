@@ -23,7 +23,7 @@ public struct FileSystemBlobStore: BlobStore {
         self.blobsRoot = rootPath.appending("blobs")
         self.uploadsRoot = rootPath.appending("uploads")
         self.fileSystem = fileSystem
-        self.chunkLength = .kibibytes(256)
+        self.chunkLength = .mebibytes(1)
         for directory in [blobsRoot, uploadsRoot] {
             try await fileSystem.createDirectory(at: directory, withIntermediateDirectories: true)
         }
@@ -48,12 +48,33 @@ public struct FileSystemBlobStore: BlobStore {
     public func read(_ digest: Digest, range: ClosedRange<Int64>, into consume: (ByteBuffer) async throws -> Void) async throws {
         do {
             try await fileSystem.withFileHandle(forReadingAt: path(of: digest)) { handle in
-                for try await chunk in handle.readChunks(in: range, chunkLength: chunkLength) {
-                    try await consume(chunk)
-                }
+                try await Self.stream(handle, range: range, chunkLength: chunkLength, into: consume)
             }
         } catch let error as FileSystemError where error.code == .notFound {
             throw RegistryError(.blobUnknown, "blob \(digest) is unknown")
+        }
+    }
+
+    /// Reads `range` in chunks, always one chunk ahead: the next read runs on the I/O thread pool
+    /// while the consumer sends the current chunk. At most two chunks are in memory.
+    private static func stream(
+        _ handle: ReadFileHandle, range: ClosedRange<Int64>, chunkLength: ByteCount, into consume: (ByteBuffer) async throws -> Void
+    ) async throws {
+        let end = range.upperBound + 1
+        func chunk(at offset: Int64) -> ByteCount { .bytes(min(chunkLength.bytes, end - offset)) }
+        try await withThrowingTaskGroup(of: ByteBuffer.self) { reads in
+            var offset = range.lowerBound
+            let first = offset
+            reads.addTask { try await handle.readChunk(fromAbsoluteOffset: first, length: chunk(at: first)) }
+            while let current = try await reads.next() {
+                guard current.readableBytes > 0 else { break }
+                offset += Int64(current.readableBytes)
+                if offset < end {
+                    let next = offset
+                    reads.addTask { try await handle.readChunk(fromAbsoluteOffset: next, length: chunk(at: next)) }
+                }
+                try await consume(current)
+            }
         }
     }
 
