@@ -1,0 +1,38 @@
+import AegisCore
+
+/// Who is making a request, as established by authentication.
+public struct Principal: Sendable, Hashable, CustomStringConvertible {
+    /// What kind of identity this is.
+    public enum Kind: String, Sendable, Hashable, Codable {
+        case user
+        case robot
+        case anonymous
+    }
+
+    /// The identity kind.
+    public var kind: Kind
+    /// The subject: a user name, `robot$<tenant>+<name>`, or empty when anonymous.
+    public var name: String
+    /// A system administrator may do everything in every tenant.
+    public var isSystemAdmin: Bool
+    /// Roles per tenant.
+    public var roles: [TenantID: Role]
+
+    /// Creates a principal.
+    public init(kind: Kind, name: String, isSystemAdmin: Bool = false, roles: [TenantID: Role] = [:]) {
+        self.kind = kind
+        self.name = name
+        self.isSystemAdmin = isSystemAdmin
+        self.roles = roles
+    }
+
+    /// Nobody: allowed only what public repositories offer.
+    public static let anonymous = Principal(kind: .anonymous, name: "")
+
+    /// Whether the principal holds `permission` in `tenant`.
+    public func has(_ permission: Permission, in tenant: TenantID) -> Bool {
+        isSystemAdmin || (roles[tenant]?.permissions.contains(permission) ?? false)
+    }
+
+    public var description: String { kind == .anonymous ? "anonymous" : "\(kind.rawValue):\(name)" }
+}
