@@ -10,9 +10,10 @@
 #   BENCH_TMP          parent of the run's temp dir (default /tmp); needs >= 8 x BENCH_SIZE_MB free (8 GiB)
 #   BENCH_SIZE_MB      size of each random blob in MiB (default 1024 = 1 GiB)
 #   BENCH_CHUNK_MB     PATCH chunk size for the chunked push, MiB (default 8)
-#   BENCH_DURATION     seconds of each wrk run (default 10)
+#   BENCH_DURATION     seconds of each wrk and hey run (default 10)
 #   BENCH_TAGS         number of extra tags for the tags-list run (default 1000)
 #   BENCH_HTTP_TIMEOUT per-request time limit in seconds for curl and the Python client (default 1800)
+#   BENCH_LIMIT_RUNS   runs of each machine-limit measurement, best one kept (default 3)
 #
 # What it measures, for both servers (repository bench/x; AegisGuard tenant "bench"):
 #   monolithic push of a 1 GiB random blob (POST + PUT ?digest= with curl -T), pull of it (GET to /dev/null),
@@ -29,7 +30,7 @@ START_DIR="$(pwd)"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLIENT="$ROOT/scripts/bench_client.py"
 
-usage() { sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
 OUT=""
 BIN_ARG=""
@@ -71,6 +72,7 @@ SIZE_BYTES=$((SIZE_MB * 1024 * 1024))
 REPO="bench/x"
 MANIFEST_TYPE="application/vnd.oci.image.manifest.v1+json"
 
+LOAD_AT_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -151,8 +153,8 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
     awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'
 }
 header_value() { # file name -> value of the last such header (case-insensitive), CR stripped
-    tr -d '\r' <"$1" | awk -v n="$(printf '%s' "$2" | tr 'A-Z' 'a-z')" \
-        'BEGIN{FS=": "} { k = tolower($1) } k == n { sub(/^[^:]*: */, ""); v = $0 } END { print v }'
+    tr -d '\r' <"$1" | awk -v n="$2" \
+        'BEGIN { FS = ": "; n = tolower(n) } tolower($1) == n { sub(/^[^:]*: */, ""); v = $0 } END { print v }'
 }
 
 FAILURES="$WORK/failures.md"
@@ -222,17 +224,37 @@ head -c "$SIZE_BYTES" /dev/urandom >"$BIG2"
 sync
 
 sha_hex() { openssl dgst -sha256 "$1" | awk '{print $NF}'; }
-log "machine limits: openssl dgst -sha256"
-t0=$(now); HEX1="$(sha_hex "$BIG1")"; t1=$(now)
-SHA_S="$(calc "$t1 - $t0" 3)"
+# Each limit is measured LIMIT_RUNS times and all runs are reported. The ratio uses the median: on these VMs
+# writing into freshly allocated pages varies several-fold from run to run (see docs/PERFORMANCE.md), and
+# the best run measures recycled page cache, which a registry writing new blobs rarely gets. cp is followed by an fsync of the copy (`sync FILE`), which is what a registry does before it
+# publishes a blob; a global `sync` first flushes what earlier steps left dirty.
+LIMIT_RUNS="${BENCH_LIMIT_RUNS:-5}"
+[[ "$LIMIT_RUNS" =~ ^[1-9][0-9]*$ ]] || die "BENCH_LIMIT_RUNS must be a positive integer"
+log "machine limits: openssl dgst -sha256, best of $LIMIT_RUNS"
+SHA_S="" SHA_RUNS=""
+for ((i = 0; i < LIMIT_RUNS; i++)); do
+    t0=$(now); HEX1="$(sha_hex "$BIG1")"; t1=$(now)
+    d="$(calc "$t1 - $t0" 3)"
+    SHA_RUNS="${SHA_RUNS:+$SHA_RUNS, }$d"
+    if [ -z "$SHA_S" ] || [ "$(awk -v a="$d" -v b="$SHA_S" 'BEGIN { print (a < b) }')" = 1 ]; then SHA_S="$d"; fi
+done
 DIGEST1="sha256:$HEX1"
 DIGEST2="sha256:$(sha_hex "$BIG2")"
 [ "$DIGEST1" != "$DIGEST2" ] || die "the two random files have the same digest?"
-log "machine limits: cp + sync"
+log "machine limits: cp + sync, median of $LIMIT_RUNS"
+CP_S="" CP_RUNS=""
+for ((i = 0; i < LIMIT_RUNS; i++)); do
+    sync
+    t0=$(now); cp "$BIG1" "$WORK/copy.bin"; sync "$WORK/copy.bin"; t1=$(now)
+    rm -f "$WORK/copy.bin"
+    d="$(calc "$t1 - $t0" 3)"
+    CP_RUNS="${CP_RUNS:+$CP_RUNS, }$d"
+    if [ -z "$CP_S" ] || [ "$(awk -v a="$d" -v b="$CP_S" 'BEGIN { print (a < b) }')" = 1 ]; then CP_S="$d"; fi
+done
 sync
-t0=$(now); cp "$BIG1" "$WORK/copy.bin"; sync; t1=$(now)
-CP_S="$(calc "$t1 - $t0" 3)"
-rm -f "$WORK/copy.bin"
+median() { tr ',' '\n' | sort -n | awk 'NF { a[++n] = $1 } END { print a[int((n + 1) / 2)] }'; }
+CP_BEST="$CP_S"
+CP_S="$(echo "$CP_RUNS" | median)"
 SHA_MBPS="$(mbps "$SIZE_BYTES" "$SHA_S")"
 CP_MBPS="$(mbps "$SIZE_BYTES" "$CP_S")"
 LIMIT_MBPS="$(calc "1 / (1 / $CP_MBPS + 1 / $SHA_MBPS)" 1)"
@@ -282,7 +304,6 @@ for ((i = 0; i < 600; i++)); do
 done
 python3 "$CLIENT" wait "$AG_URL" 60 || { cat "$WORK/aegis.log" >&2; die "AegisGuard did not start"; }
 
-SERVERS=(ag dist)
 declare -A URL=([ag]="$AG_URL" [dist]="$DIST_URL")
 declare -A NAME=([ag]="AegisGuard" [dist]="Distribution")
 pid_of() { if [ "$1" = ag ]; then echo "$AG_PID"; else echo "$DIST_PID"; fi; }
@@ -501,6 +522,7 @@ row() { # label key [ratio: yes|no]
     echo "- AEGIS_BIN: \`$BIN\` ($AG_VERSION)"
     echo "- Distribution: \`$DIST_BIN\` ($DIST_VERSION); $WRK_VERSION; $HEY_VERSION; $(openssl version 2>/dev/null)"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "- load average (1/5/15 min) at start: $LOAD_AT_START, at end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
     echo "- nproc: $(nproc); CPU: $(cpu_model); memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
     echo "- kernel: $(uname -sr); temp dir: \`$WORK\` ($(df -P "$WORK" | awk 'NR==2 {print $1}'))"
     echo "- blob size: $SIZE_MB MiB ($SIZE_BYTES bytes); chunk: $CHUNK_MB MiB; wrk: -t2 -c32 -d${DURATION}s --latency; hey: -c 32 -z ${DURATION}s; tags: $NTAGS (+ v1)"
@@ -547,8 +569,8 @@ row() { # label key [ratio: yes|no]
     echo
     echo "| measurement | value |"
     echo "|---|---:|"
-    echo "| openssl dgst -sha256 | $SHA_MBPS MB/s ($SHA_S s) |"
-    echo "| cp + sync, same directory | $CP_MBPS MB/s ($CP_S s) |"
+    echo "| openssl dgst -sha256, best of $LIMIT_RUNS | $SHA_MBPS MB/s ($SHA_S s; runs: $SHA_RUNS s) |"
+    echo "| cp + sync of the copy, same directory, median of $LIMIT_RUNS | $CP_MBPS MB/s ($CP_S s; best $CP_BEST s; runs: $CP_RUNS s) |"
     echo "| cp + hash limit, 1/(1/cp + 1/sha) | $LIMIT_MBPS MB/s |"
     echo
     echo "## Ratios"
@@ -580,6 +602,7 @@ row() { # label key [ratio: yes|no]
     echo "stock config), log level error, access log off. AegisGuard: AEGIS_LOG_LEVEL=${AEGIS_LOG_LEVEL:-warning}, defaults otherwise."
     echo "HEAD is measured with hey -c 32 (wrk 4.1.0 stalls on HEAD answers that carry Content-Length, wg/wrk#198);"
     echo "the hey GET rows measure GET with the same tool, for a like-for-like HEAD/GET comparison."
+    echo "tags/list?n=1000 runs over $((NTAGS + 1)) tags (v1 and t0000…); the \"answer\" row shows what each server returned for n=1000."
     echo "Both servers and the load generator share the same $(nproc) cores; page cache is warm (the files were just written)."
 } >"$REPORT"
 

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what the tests and the benchmark need, only when missing (idempotent; quick and quiet when all is there).
+#   Debian: libsqlite3-dev (GRDB links the system SQLite), skopeo (client tests), wrk + hey (benchmark load),
+#           docker-registry (CNCF Distribution, /usr/bin/docker-registry, the benchmark's reference)
+#   PyPI:   oras (oras-py, the Python ORAS client used by the client tests), for the python3 on PATH
+# Runs as root without a TTY; `apt-get update` only when an apt install is needed.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+packages=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || packages+=(libsqlite3-dev)
+command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+command -v wrk >/dev/null 2>&1 || packages+=(wrk)
+command -v hey >/dev/null 2>&1 || packages+=(hey)
+[ -x /usr/bin/docker-registry ] || packages+=(docker-registry)
+if ! command -v python3 >/dev/null 2>&1; then packages+=(python3 python3-pip)
+elif ! python3 -c "import oras.client, oras.provider" >/dev/null 2>&1 && ! python3 -m pip --version >/dev/null 2>&1; then
+    packages+=(python3-pip)
+fi
+
+if [ "${#packages[@]}" -gt 0 ]; then
+    echo "install-test-deps: installing Debian packages: ${packages[*]}"
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+if ! python3 -c "import oras.client, oras.provider" >/dev/null 2>&1; then
+    echo "install-test-deps: installing PyPI package: oras"
+    export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+    # A Debian-managed python3 refuses plain pip installs (PEP 668); a pyenv or venv python3 takes them as is.
+    python3 -m pip install -q oras || python3 -m pip install -q --break-system-packages oras
+fi
+
+missing=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
+for t in skopeo wrk hey /usr/bin/docker-registry; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
+python3 -c "import oras.client, oras.provider" >/dev/null 2>&1 || missing+=("python oras")
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-test-deps: still missing after installing: ${missing[*]}" >&2
+    exit 1
+fi
