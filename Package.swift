@@ -46,6 +46,8 @@ let package = Package(
             name: "AegisAuth",
             dependencies: [
                 "AegisCore",
+                "AegisStore",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -67,6 +69,7 @@ let package = Package(
         .target(
             name: "AegisServer",
             dependencies: [
+                "AegisAuth",
                 "AegisCore",
                 "AegisStore",
                 "AegisRegistry",
@@ -113,6 +116,7 @@ let package = Package(
         .testTarget(
             name: "AegisServerTests",
             dependencies: [
+                "AegisAuth",
                 "AegisCore",
                 "AegisStore",
                 "AegisRegistry",

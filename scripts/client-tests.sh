@@ -79,11 +79,22 @@ fi
 REG="127.0.0.1:$PORT"
 echo "# AegisGuard at http://$REG ($BIN)"
 
+# The first start created the system administrator; clients authenticate through the token flow.
+ADMIN_PASSWORD="$(cat "$DATA/initial-admin-password")"
+export REGISTRY_AUTH_FILE="$TMP/auth.json"  # where `skopeo login` keeps the credentials
+export AEGIS_USER=admin AEGIS_PASSWORD="$ADMIN_PASSWORD"  # for oras_client_test.py
+anonymous_push_refused() {
+    [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -X POST "http://$REG/v2/acme/app/blobs/uploads/")" = 401 ]
+}
+
 # --- a. skopeo -----------------------------------------------------------------------------------------------
 echo "# skopeo $(skopeo --version | awk '{print $3}')"
 POLICY="$TMP/policy.json"
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$POLICY"
 SK=(timeout 120 skopeo --policy "$POLICY" --command-timeout 90s)
+check "closed by default: an anonymous push is refused with 401" anonymous_push_refused
+check "skopeo login with the generated administrator password" \
+    "${SK[@]}" login --tls-verify=false -u admin -p "$ADMIN_PASSWORD" "$REG"
 
 LAYOUT="$TMP/layout"
 SRC_DIGEST="$(python3 "$ROOT/scripts/make-oci-layout.py" "$LAYOUT" v1)"
@@ -104,6 +115,11 @@ for d in os.listdir(os.path.join(root, "blobs", "sha256")):
 EOF
 }
 check "layout: made with diff_ids matching the uncompressed layer" layout_sane
+copy_without_credentials_refused() {
+    ! REGISTRY_AUTH_FILE="$TMP/none.json" "${SK[@]}" copy --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG/acme/app:v0" \
+        >"$TMP/nocreds.log" 2>&1 && grep -qi "unauthorized\|authentication required\|denied" "$TMP/nocreds.log"
+}
+check "skopeo copy without credentials is refused (unauthorized)" copy_without_credentials_refused
 
 check "skopeo copy oci:layout:v1 -> docker://$REG/acme/app:v1" \
     "${SK[@]}" copy --dest-tls-verify=false "oci:$LAYOUT:v1" "docker://$REG/acme/app:v1"

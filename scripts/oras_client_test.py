@@ -71,6 +71,9 @@ class Registry(oras.provider.Registry):
 
     def __init__(self, hostname):
         super().__init__(hostname=hostname, insecure=True, tls_verify=False)
+        # Credentials for the token flow (401 challenge -> GET /token with Basic -> Bearer).
+        if os.environ.get("AEGIS_USER"):
+            self.auth.set_basic_auth(os.environ["AEGIS_USER"], os.environ["AEGIS_PASSWORD"])
         plain = self.session.request
 
         def request(method, url, **kwargs):
@@ -80,7 +83,16 @@ class Registry(oras.provider.Registry):
         self.session.request = request
 
     def do_request(self, *args, **kwargs):
-        return oras.provider.Registry.do_request.__wrapped__(self, *args, **kwargs)
+        response = oras.provider.Registry.do_request.__wrapped__(self, *args, **kwargs)
+        # oras-py 0.2.x keeps one bearer token for every request and asks for a new one only after a
+        # 403. AegisGuard (like CNCF Distribution and as docker/skopeo expect) answers a token that lacks
+        # a scope with 401 + error="insufficient_scope" naming the scope needed: drop the token and let
+        # oras-py fetch one for that scope, once.
+        challenge = response.headers.get("Www-Authenticate", "") if response is not None else ""
+        if response is not None and response.status_code == 401 and 'error="insufficient_scope"' in challenge:
+            self.auth.token = None
+            response = oras.provider.Registry.do_request.__wrapped__(self, *args, **kwargs)
+        return response
 
 
 def sha256_file(path):

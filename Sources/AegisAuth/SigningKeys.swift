@@ -58,8 +58,7 @@ public struct SigningKeys: Sendable {
     static func thumbprint(of key: ES256PrivateKey) -> String {
         let parameters = key.publicKey.parameters
         let digest = SHA256.hash(data: Data(((parameters?.x ?? "") + (parameters?.y ?? "")).utf8))
-        return Data(digest).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .prefix(16).description
+        return String(Data(digest).base64URLEncodedString.prefix(16))
     }
 
     /// The public keys as a JWKS document (`/.well-known/jwks.json`).

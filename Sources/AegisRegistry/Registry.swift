@@ -80,11 +80,11 @@ extension Registry {
         return Page(items: items, next: items.last.map(cursor), pageSize: size)
     }
 
-    /// Repository names in lexical order (`/v2/_catalog`).
-    public func catalog(n: Int?, last: String?) async throws -> Page<String> {
+    /// Repository names in lexical order (`/v2/_catalog`), of `tenants` only when given.
+    public func catalog(n: Int?, last: String?, tenants: [TenantID]? = nil) async throws -> Page<String> {
         let size = try pageSize(n)
-        guard size > 0 else { return Page(items: [], next: nil, pageSize: 0) }
-        let rows = try await metadata.repositoryNames(after: last, limit: size + 1)
+        guard size > 0, tenants?.isEmpty != true else { return Page(items: [], next: nil, pageSize: size) }
+        let rows = try await metadata.repositoryNames(after: last, limit: size + 1, tenants: tenants)
         return page(rows, size: size) { $0 }
     }
 }

@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisRegistry
 import AegisStore
@@ -38,10 +39,27 @@ public func buildApplication(
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let storage = if let storage { storage } else { try await AegisStorage.open(configuration) }
     let registry = Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger)
+    let auth = configuration.auth
+    let day = 86400.0
+    let keys = try SigningKeys.load(
+        directory: configuration.keysDirectory, rotation: Double(auth.keyRotationDays) * day, overlap: 30 * day)
+    let tokens = await TokenService(keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds)
+    let identity = IdentityService(
+        store: storage.metadata, hasher: PasswordHasher(rounds: auth.scryptRounds, blockSize: 8, parallelism: 1),
+        cacheSeconds: Double(auth.credentialCacheSeconds))
+    if try await identity.bootstrapAdministrator(passwordFile: configuration.initialPasswordPath) {
+        logger.notice(
+            "created the system administrator 'admin'", metadata: ["password-file": "\(configuration.initialPasswordPath)"])
+    }
+    let audit = AuditLog()
+    let gate = AccessGate(
+        identity: identity, tokens: tokens, authorizer: Authorizer(), audit: audit, publicURL: auth.publicURL,
+        publicRepositories: PublicRepositoryCache(store: storage.metadata))
 
     let router = Router(context: AegisRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    RegistryController(registry: registry).addRoutes(to: router)
+    RegistryController(registry: registry, gate: gate).addRoutes(to: router)
+    TokenController(gate: gate).addRoutes(to: router)
 
     let http = HTTP1Channel.Configuration(
         idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
@@ -54,7 +72,8 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "AegisGuard"),
         services: [
             UploadExpiryService(
-                registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger)
+                registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
+            AuditService(log: audit, store: storage.metadata, interval: .seconds(1), logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: logger

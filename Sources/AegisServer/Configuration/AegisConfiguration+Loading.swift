@@ -37,6 +37,21 @@ extension AegisConfiguration {
         },
         Setting("http.idle_timeout_seconds", "AEGIS_IDLE_TIMEOUT_SECONDS") { $0.idleTimeoutSeconds = try $1.int(in: 1...86400) },
         Setting("http.max_header_bytes", "AEGIS_MAX_HEADER_BYTES") { $0.maxHeaderBytes = try $1.int(in: 1024...(1 << 20)) },
+        Setting("auth.service", "AEGIS_AUTH_SERVICE") { $0.auth.service = try $1.string() },
+        Setting("auth.public_url", "AEGIS_PUBLIC_URL") { $0.auth.publicURL = try $1.string().trimmingSuffix("/") },
+        Setting("auth.token_lifetime_seconds", "AEGIS_TOKEN_LIFETIME_SECONDS") {
+            $0.auth.tokenLifetimeSeconds = try $1.int(in: 60...86400)
+        },
+        Setting("auth.key_rotation_days", "AEGIS_KEY_ROTATION_DAYS") { $0.auth.keyRotationDays = try $1.int(in: 1...3650) },
+        Setting("auth.scrypt_rounds", "AEGIS_SCRYPT_ROUNDS") {
+            let rounds = try $1.int(in: 1024...(1 << 20))
+            guard rounds & (rounds - 1) == 0 else { throw ConfigurationError("'auth.scrypt_rounds' must be a power of two") }
+            $0.auth.scryptRounds = rounds
+        },
+        Setting("auth.credential_cache_seconds", "AEGIS_CREDENTIAL_CACHE_SECONDS") {
+            $0.auth.credentialCacheSeconds = try $1.int(in: 0...3600)
+        },
+        Setting("auth.audit_retention_days", "AEGIS_AUDIT_RETENTION_DAYS") { $0.auth.auditRetentionDays = try $1.int(in: 1...3650) },
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
         },
@@ -77,6 +92,12 @@ extension AegisConfiguration {
                 values[name] = SettingValue(name: name, text: value.string, number: value.int)
             }
         }
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
 

@@ -20,6 +20,28 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var maxHeaderBytes: Int = 16 * 1024
     /// Seconds between upload-expiry sweeps.
     public var uploadSweepIntervalSeconds: Int = 600
+    /// Identity and tokens.
+    public var auth = AuthSettings()
+
+    /// Settings of the token service and password hashing.
+    public struct AuthSettings: Sendable, Hashable {
+        /// The `service` (token audience) clients name at `/token`.
+        public var service = "aegisguard"
+        /// Base URL clients reach the server at, for the token realm; nil uses the request's `Host`.
+        public var publicURL: String?
+        /// Access-token lifetime in seconds.
+        public var tokenLifetimeSeconds = 300
+        /// Days after which a new signing key is made; old keys verify for 30 more days.
+        public var keyRotationDays = 90
+        /// scrypt cost (N) of new password hashes.
+        public var scryptRounds = 1 << 15
+        /// Seconds a successful password check is remembered.
+        public var credentialCacheSeconds = 30
+        /// Days audit records are kept.
+        public var auditRetentionDays = 90
+
+        public init() {}
+    }
 
     /// The defaults.
     public init() {}
@@ -40,6 +62,12 @@ public struct AegisConfiguration: Sendable, Hashable {
         self.host = host
         self.port = port
     }
+
+    /// Where token-signing keys live.
+    public var keysDirectory: String { (dataDirectory as NSString).appendingPathComponent("keys") }
+
+    /// Where the first start writes the generated administrator password.
+    public var initialPasswordPath: String { (dataDirectory as NSString).appendingPathComponent("initial-admin-password") }
 
     /// Where the SQLite metadata lives.
     public var metadataPath: String { (dataDirectory as NSString).appendingPathComponent("meta.sqlite") }

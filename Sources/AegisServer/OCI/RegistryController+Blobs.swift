@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisRegistry
 import AegisStore
@@ -34,11 +35,15 @@ extension RegistryController {
         return Response(status: status, headers: headers, body: body)
     }
 
-    func postUpload(in name: RepositoryName, request: Request) async throws -> Response {
+    func postUpload(in name: RepositoryName, access: Access, request: Request) async throws -> Response {
         if let mount = request.query("mount") {
             let digest = try Digest(parsing: mount)
             let source = try request.query("from").map { try RepositoryName($0) }
-            if try await registry.mount(digest, into: name, from: source) != nil {
+            // A mount reads the source: the caller must be allowed to pull it (without `from`,
+            // to pull anywhere in the tenant). Otherwise the blob is treated as absent.
+            let readable =
+                if let source { try await access.canPull(source) } else { try await access.principal().has(.pull, in: name.tenant) }
+            if readable, try await registry.mount(digest, into: name, from: source) != nil {
                 return blobCreated(digest, in: name)
             }
             // Not mountable: answer as the spec asks, with a fresh session.

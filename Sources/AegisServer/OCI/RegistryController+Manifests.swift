@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisRegistry
 import AegisStore
@@ -44,8 +45,11 @@ extension RegistryController {
         return try json(TagList(name: name.value, tags: page.items), headers: headers)
     }
 
-    func catalog(_ request: Request) async throws -> Response {
-        let page = try await registry.catalog(n: try pageNumber(request), last: request.query("last"))
+    func catalog(_ request: Request, access: Access) async throws -> Response {
+        // Only repositories of tenants where the caller may pull are listed.
+        let principal = try await access.principal()
+        let tenants = principal.isSystemAdmin ? nil : principal.roles.filter { $0.value.permissions.contains(.pull) }.map(\.key)
+        let page = try await registry.catalog(n: try pageNumber(request), last: request.query("last"), tenants: tenants)
         var headers = jsonHeaders
         if let next = page.next { headers[.link] = nextLink("/v2/_catalog", n: page.pageSize, last: next) }
         return try json(Catalog(repositories: page.items), headers: headers)

@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisRegistry
 import AegisStore
@@ -11,6 +12,7 @@ import Hummingbird
 /// any work starts — where authentication, authorization and gas metering attach.
 struct RegistryController: Sendable {
     let registry: Registry
+    let gate: AccessGate
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         for method: HTTPRequest.Method in [.get, .head] {
@@ -23,7 +25,8 @@ struct RegistryController: Sendable {
 
     func respond(_ request: Request, context: AegisRequestContext) async throws -> Response {
         let route = try route(of: request)
-        return try await dispatch(route, request: request, context: context)
+        let access = try await gate.check(route.requirement(for: request.method), request: request, requestID: context.id)
+        return try await dispatch(route, access: access, request: request, context: context)
     }
 
     private func route(of request: Request) throws -> OCIRoute {
@@ -41,19 +44,19 @@ struct RegistryController: Sendable {
         return route
     }
 
-    private func dispatch(_ route: OCIRoute, request: Request, context: AegisRequestContext) async throws -> Response {
+    private func dispatch(_ route: OCIRoute, access: Access, request: Request, context: AegisRequestContext) async throws -> Response {
         switch (route, request.method) {
         case (.base, .get), (.base, .head):
             return Response(status: .ok, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(string: "{}")))
         case (.catalog, .get):
-            return try await catalog(request)
+            return try await catalog(request, access: access)
         case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
             return try await getBlob(digest, in: name, request: request)
         case (.blob(let name, let digest), .delete):
             try await registry.deleteBlob(digest, in: name)
             return Response(status: .accepted, headers: [.contentLength: "0"])
         case (.uploads(let name), .post):
-            return try await postUpload(in: name, request: request)
+            return try await postUpload(in: name, access: access, request: request)
         case (.upload(let name, let id), .patch):
             return try await patchUpload(id, in: name, request: request)
         case (.upload(let name, let id), .put):

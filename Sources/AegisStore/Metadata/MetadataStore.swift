@@ -22,8 +22,8 @@ public protocol MetadataStore: Sendable {
     func repository(_ name: RepositoryName) async throws -> RepositoryRecord?
     /// The repository, created when missing. - Throws: `NAME_UNKNOWN` when its tenant does not exist.
     func createRepositoryIfNeeded(_ name: RepositoryName) async throws -> RepositoryRecord
-    /// Repository names in lexical order after `after`, at most `limit`.
-    func repositoryNames(after: String?, limit: Int) async throws -> [String]
+    /// Repository names in lexical order after `after`, at most `limit`, of `tenants` only when given.
+    func repositoryNames(after: String?, limit: Int, tenants: [TenantID]?) async throws -> [String]
 
     // MARK: Blobs
 

@@ -56,6 +56,43 @@ extension SQLiteMetadataStore {
                     CREATE INDEX uploads_updated ON uploads(updated_at);
                     """)
         }
+        migrator.registerMigration("v2-identity") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users(
+                        name TEXT PRIMARY KEY NOT NULL,
+                        password_hash TEXT NOT NULL,
+                        system_admin INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL);
+                    CREATE TABLE memberships(
+                        tenant TEXT NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+                        role TEXT NOT NULL,
+                        PRIMARY KEY(tenant, user)) WITHOUT ROWID;
+                    CREATE INDEX memberships_user ON memberships(user);
+                    CREATE TABLE robots(
+                        tenant TEXT NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        key_hash TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        expires_at REAL,
+                        revoked_at REAL,
+                        PRIMARY KEY(tenant, name)) WITHOUT ROWID;
+                    CREATE TABLE audit(
+                        id INTEGER PRIMARY KEY,
+                        time REAL NOT NULL,
+                        request_id TEXT NOT NULL,
+                        principal TEXT NOT NULL,
+                        tenant TEXT,
+                        action TEXT NOT NULL,
+                        resource TEXT NOT NULL,
+                        allowed INTEGER NOT NULL,
+                        reason TEXT NOT NULL);
+                    CREATE INDEX audit_tenant ON audit(tenant, id);
+                    ALTER TABLE repositories ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

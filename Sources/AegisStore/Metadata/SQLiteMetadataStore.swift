@@ -102,10 +102,17 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func repositoryNames(after: String?, limit: Int) async throws -> [String] {
+    public func repositoryNames(after: String?, limit: Int, tenants: [TenantID]?) async throws -> [String] {
         try await pool.read { db in
-            try String.fetchAll(
-                db.cachedStatement(sql: "SELECT name FROM repositories WHERE name > ? ORDER BY name LIMIT ?"), arguments: [after ?? "", limit])
+            var sql = "SELECT name FROM repositories WHERE name > ?"
+            var arguments: StatementArguments = [after ?? ""]
+            if let tenants {
+                sql += " AND tenant IN (\(databaseQuestionMarks(count: tenants.count)))"
+                arguments += StatementArguments(tenants.map(\.value))
+            }
+            sql += " ORDER BY name LIMIT ?"
+            arguments += [limit]
+            return try String.fetchAll(db, sql: sql, arguments: arguments)
         }
     }
 }

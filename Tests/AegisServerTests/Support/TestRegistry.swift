@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisServer
 import AegisStore
@@ -24,21 +25,34 @@ struct TestRegistry {
         configuration.dataDirectory = directory.path
         configuration.limits = limits
         configuration.logLevel = "warning"
+        // Cheap hashes keep tests fast; the format and checks are production's.
+        configuration.auth.scryptRounds = 1024
     }
+
+    /// The system administrator every test client authenticates as (Basic credentials).
+    static let admin = (user: "admin", password: "admin-password-for-tests")
 
     /// Opens the stores, creates the test tenants, runs `body` against a server on them.
     func run<T: Sendable>(
-        _ setup: TestingSetup = .live, tenants: [String] = ["acme", "globex"],
+        _ setup: TestingSetup = .live, tenants: [String] = ["acme", "globex"], as credentials: (user: String, password: String)? = admin,
+        prepare: @Sendable (AegisStorage, IdentityService) async throws -> Void = { _, _ in },
         _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let storage = try await AegisStorage.open(configuration)
         for tenant in tenants where try await storage.metadata.tenant(TenantID(tenant)) == nil {
             _ = try await storage.metadata.createTenant(TenantID(tenant))
         }
+        let identity = IdentityService(store: storage.metadata, hasher: PasswordHasher(rounds: 1024, blockSize: 8, parallelism: 1))
+        if try await storage.metadata.user(named: Self.admin.user) == nil {
+            try await identity.createUser(name: Self.admin.user, password: Self.admin.password, systemAdmin: true)
+        }
+        try await prepare(storage, identity)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = try await buildApplication(configuration, storage: storage, logger: logger)
-        let result = try await app.test(setup, body)
+        let result = try await app.test(setup) { client in
+            try await body(credentials.map { AuthenticatedClient(base: client, user: $0.user, password: $0.password) } ?? client)
+        }
         try storage.metadata.close()
         return result
     }
@@ -46,6 +60,25 @@ struct TestRegistry {
     func remove() {
         try? FileManager.default.removeItem(at: directory)
     }
+}
+
+/// A test client that sends Basic credentials with every request that has no `Authorization` yet.
+struct AuthenticatedClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let authorization: String
+
+    init(base: any TestClientProtocol, user: String, password: String) {
+        self.base = base
+        self.authorization = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+    }
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = authorization }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { base.port }
 }
 
 /// Runs `body` with a fresh registry, removing its data afterwards.

@@ -1,0 +1,179 @@
+import AegisCore
+import AegisStore
+import Crypto
+import Foundation
+import NIOPosix
+import Synchronization
+
+/// Turns credentials into principals: local users (scrypt), robot API keys, and the subjects of
+/// bearer tokens. Successful password checks are cached for `cacheSeconds` (keyed by a hash of the
+/// credentials), so clients that send Basic credentials with every request pay scrypt once.
+public final class IdentityService: Sendable {
+    /// Users, robots, memberships.
+    public let store: any IdentityStore
+    /// Password hashing parameters for new passwords.
+    public let hasher: PasswordHasher
+    private let threadPool: NIOThreadPool
+    private let cacheSeconds: TimeInterval
+    private let cache = Mutex<[String: (principal: Principal, until: Date)]>([:])
+
+    /// Creates the service.
+    public init(store: any IdentityStore, hasher: PasswordHasher = .standard, cacheSeconds: TimeInterval = 30, threadPool: NIOThreadPool = .singleton)
+    {
+        self.store = store
+        self.hasher = hasher
+        self.cacheSeconds = cacheSeconds
+        self.threadPool = threadPool
+    }
+
+    /// Checks a user name and password, or a robot name (`robot$<tenant>+<name>`) and API key.
+    /// - Throws: `AuthError.invalidCredentials`; the message never says which part was wrong.
+    public func authenticate(username: String, password: String, now: Date = Date()) async throws -> Principal {
+        let key = Self.cacheKey(username, password)
+        if let hit = cache.withLock({ $0[key] }), hit.until > now { return hit.principal }
+        let principal: Principal
+        if let robot = RobotName(parsing: username) {
+            principal = try await authenticateRobot(robot, key: password, now: now)
+        } else {
+            guard let user = try await store.user(named: username) else {
+                // Spend the same time as for a real user, so timing does not reveal who exists.
+                _ = try? await hashOffLoop { self.hasher.verify(password, against: Self.decoyHash) }
+                throw Self.invalid
+            }
+            let stored = user.passwordHash
+            guard try await hashOffLoop({ self.hasher.verify(password, against: stored) }) else { throw Self.invalid }
+            principal = try await self.principal(for: user)
+        }
+        cache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = (principal, now.addingTimeInterval(cacheSeconds))
+        }
+        return principal
+    }
+
+    /// The principal a token subject names, with its current roles; nil when it no longer exists
+    /// (a deleted user, a revoked or expired robot).
+    public func principal(subject: String, now: Date = Date()) async throws -> Principal? {
+        if let robot = RobotName(parsing: subject) {
+            guard let record = try await store.robot(robot.name, in: robot.tenant), Self.isUsable(record, now: now) else { return nil }
+            return Self.principal(for: record)
+        }
+        guard let user = try await store.user(named: subject) else { return nil }
+        return try await principal(for: user)
+    }
+
+    /// Creates a local user.
+    /// - Throws: `AuthError.invalidRequest` for a bad name or a short password; `StoreError.conflict`.
+    public func createUser(name: String, password: String, systemAdmin: Bool = false) async throws {
+        guard Self.isValidUserName(name) else {
+            throw AuthError(.invalidRequest, "user names are 1-64 of [a-z0-9._-], starting with a letter or digit")
+        }
+        guard password.count >= 12 else { throw AuthError(.invalidRequest, "passwords need at least 12 characters") }
+        let hash = try await hashOffLoop { try self.hasher.hash(password) }
+        try await store.createUser(UserRecord(name: name, passwordHash: hash, isSystemAdmin: systemAdmin, createdAt: Date()))
+    }
+
+    /// Creates a robot and returns its API key, which is not stored and cannot be shown again.
+    public func createRobot(_ name: String, in tenant: TenantID, role: Role, expiresAt: Date?) async throws -> String {
+        guard Self.isValidUserName(name) else {
+            throw AuthError(.invalidRequest, "robot names are 1-64 of [a-z0-9._-], starting with a letter or digit")
+        }
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let key = "aegis_" + secret.base64URLEncodedString
+        try await store.createRobot(
+            RobotRecord(tenant: tenant, name: name, role: role.rawValue, keyHash: Self.sha256Hex(key), createdAt: Date(), expiresAt: expiresAt))
+        return key
+    }
+
+    /// Creates the system administrator `admin` with a random password when no user exists yet,
+    /// writing the password to `passwordFile` with mode 0600.
+    /// - Returns: whether an administrator was created.
+    public func bootstrapAdministrator(passwordFile: String) async throws -> Bool {
+        guard try await store.userCount() == 0 else { return false }
+        let password = SymmetricKey(size: .bits192).withUnsafeBytes { Data($0) }.base64URLEncodedString
+        try await createUser(name: "admin", password: password, systemAdmin: true)
+        guard FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw AuthError(.invalidRequest, "cannot write \(passwordFile)")
+        }
+        return true
+    }
+
+    /// Forgets cached credentials (after a password change or revocation).
+    public func forgetCachedCredentials() {
+        cache.withLock { $0.removeAll() }
+    }
+
+    private func authenticateRobot(_ robot: RobotName, key: String, now: Date) async throws -> Principal {
+        guard let record = try await store.robot(robot.name, in: robot.tenant), Self.isUsable(record, now: now),
+            Self.constantTimeEqual(Self.sha256Hex(key), record.keyHash)
+        else { throw Self.invalid }
+        return Self.principal(for: record)
+    }
+
+    private func principal(for user: UserRecord) async throws -> Principal {
+        let roles = try await store.roles(of: user.name).compactMapValues(Role.init(rawValue:))
+        return Principal(kind: .user, name: user.name, isSystemAdmin: user.isSystemAdmin, roles: roles)
+    }
+
+    private static func principal(for robot: RobotRecord) -> Principal {
+        let roles = Role(rawValue: robot.role).map { [robot.tenant: $0] } ?? [:]
+        return Principal(kind: .robot, name: RobotName(tenant: robot.tenant, name: robot.name).description, roles: roles)
+    }
+
+    private static func isUsable(_ robot: RobotRecord, now: Date) -> Bool {
+        robot.revokedAt == nil && (robot.expiresAt.map { $0 > now } ?? true)
+    }
+
+    /// scrypt is deliberately slow: run it on the I/O thread pool, never on the cooperative pool.
+    private func hashOffLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await threadPool.runIfActive(work)
+    }
+
+    private static let invalid = AuthError(.invalidCredentials, "invalid user name or password")
+    private static let decoyHash = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+    static func isValidUserName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first, bytes.count <= 64, isAlnum(first) else { return false }
+        return bytes.allSatisfy { isAlnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+    }
+
+    private static func isAlnum(_ byte: UInt8) -> Bool { (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) }
+
+    static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func cacheKey(_ username: String, _ password: String) -> String {
+        sha256Hex("\(username.utf8.count):\(username):\(password)")
+    }
+
+    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let a = Array(a.utf8)
+        let b = Array(b.utf8)
+        return a.count == b.count && zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// A robot's login name: `robot$<tenant>+<name>`.
+public struct RobotName: Sendable, Hashable, CustomStringConvertible {
+    public var tenant: TenantID
+    public var name: String
+
+    public init(tenant: TenantID, name: String) {
+        self.tenant = tenant
+        self.name = name
+    }
+
+    /// Parses `robot$<tenant>+<name>`; nil for anything else.
+    public init?(parsing text: String) {
+        guard text.hasPrefix("robot$"), let plus = text.firstIndex(of: "+") else { return nil }
+        let tenantText = text[text.index(text.startIndex, offsetBy: 6)..<plus]
+        guard let tenant = try? TenantID(tenantText) else { return nil }
+        self.tenant = tenant
+        self.name = String(text[text.index(after: plus)...])
+    }
+
+    public var description: String { "robot$\(tenant)+\(name)" }
+}

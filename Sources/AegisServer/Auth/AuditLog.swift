@@ -1,0 +1,72 @@
+import AegisStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Authorization decisions waiting to be written. Requests only append to memory; `AuditService`
+/// writes batches once a second, so auditing every pull costs no transaction per request.
+final class AuditLog: Sendable {
+    private let pending = Mutex<[AuditRecord]>([])
+    /// Beyond this many unwritten records the oldest are dropped (and counted) rather than
+    /// letting memory grow without bound when the store is unavailable.
+    private let capacity: Int
+    private let dropped = Mutex<Int>(0)
+
+    init(capacity: Int = 200_000) {
+        self.capacity = capacity
+    }
+
+    func record(_ record: AuditRecord) {
+        let overflow = pending.withLock { pending -> Bool in
+            pending.append(record)
+            guard pending.count > capacity else { return false }
+            pending.removeFirst(pending.count - capacity)
+            return true
+        }
+        if overflow { dropped.withLock { $0 += 1 } }
+    }
+
+    func drain() -> [AuditRecord] {
+        pending.withLock { pending in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+    }
+
+    /// Records dropped since the last call.
+    func takeDropped() -> Int {
+        dropped.withLock { count in
+            defer { count = 0 }
+            return count
+        }
+    }
+}
+
+/// Writes the audit log's pending records every `interval`, and once more at shutdown.
+struct AuditService: Service {
+    let log: AuditLog
+    let store: any IdentityStore
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await flush()
+                try await Task.sleep(for: interval)
+            }
+        }
+        await flush()
+    }
+
+    func flush() async {
+        let records = log.drain()
+        do {
+            try await store.appendAudit(records)
+        } catch {
+            logger.error("audit records could not be written", metadata: ["count": "\(records.count)", "error": "\(error)"])
+        }
+        let dropped = log.takeDropped()
+        if dropped > 0 { logger.error("audit records dropped: buffer full", metadata: ["count": "\(dropped)"]) }
+    }
+}

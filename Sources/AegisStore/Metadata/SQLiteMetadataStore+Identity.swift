@@ -1,0 +1,88 @@
+import AegisCore
+import Foundation
+import GRDB
+
+extension SQLiteMetadataStore: IdentityStore {
+    public func createUser(_ user: UserRecord) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user.name]) == true {
+                throw StoreError(.conflict, "user '\(user.name)' already exists")
+            }
+            try db.execute(
+                sql: "INSERT INTO users(name, password_hash, system_admin, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [user.name, user.passwordHash, user.isSystemAdmin, user.createdAt.timeIntervalSince1970])
+        }
+    }
+
+    public func user(named name: String) async throws -> UserRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE name = ?"), arguments: [name]).map(Self.user(from:))
+        }
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(Self.user(from:)) }
+    }
+
+    public func userCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM users") ?? 0 }
+    }
+
+    public func deleteUser(named name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM users WHERE name = ?", arguments: [name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func setPasswordHash(_ hash: String, forUser name: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE name = ?", arguments: [hash, name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func setRole(_ role: String?, of user: String, in tenant: TenantID) async throws {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) == true else {
+                throw StoreError(.notFound, "user '\(user)' does not exist")
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true else {
+                throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+            }
+            if let role {
+                try db.execute(
+                    sql: """
+                        INSERT INTO memberships(tenant, user, role) VALUES (?, ?, ?)
+                        ON CONFLICT(tenant, user) DO UPDATE SET role = excluded.role
+                        """,
+                    arguments: [tenant.value, user, role])
+            } else {
+                try db.execute(sql: "DELETE FROM memberships WHERE tenant = ? AND user = ?", arguments: [tenant.value, user])
+            }
+        }
+    }
+
+    public func roles(of user: String) async throws -> [TenantID: String] {
+        try await pool.read { db in
+            var roles: [TenantID: String] = [:]
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT tenant, role FROM memberships WHERE user = ?"), arguments: [user]) {
+                if let tenant = try? TenantID(row["tenant"] as String) { roles[tenant] = row["role"] }
+            }
+            return roles
+        }
+    }
+
+    public func members(of tenant: TenantID) async throws -> [(user: String, role: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT user, role FROM memberships WHERE tenant = ? ORDER BY user", arguments: [tenant.value])
+                .map { (user: $0["user"], role: $0["role"]) }
+        }
+    }
+
+    private static func user(from row: Row) -> UserRecord {
+        UserRecord(
+            name: row["name"], passwordHash: row["password_hash"], isSystemAdmin: row["system_admin"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]))
+    }
+}

@@ -1,0 +1,110 @@
+import AegisCore
+import Foundation
+import GRDB
+
+extension SQLiteMetadataStore {
+    public func createRobot(_ robot: RobotRecord) async throws {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [robot.tenant.value]) == true else {
+                throw StoreError(.notFound, "tenant '\(robot.tenant)' does not exist")
+            }
+            if try Bool.fetchOne(
+                db, sql: "SELECT 1 FROM robots WHERE tenant = ? AND name = ?", arguments: [robot.tenant.value, robot.name]) == true
+            {
+                throw StoreError(.conflict, "robot '\(robot.name)' already exists in tenant '\(robot.tenant)'")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO robots(tenant, name, role, key_hash, created_at, expires_at, revoked_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    robot.tenant.value, robot.name, robot.role, robot.keyHash, robot.createdAt.timeIntervalSince1970,
+                    robot.expiresAt?.timeIntervalSince1970, robot.revokedAt?.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    public func robot(_ name: String, in tenant: TenantID) async throws -> RobotRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM robots WHERE tenant = ? AND name = ?"), arguments: [tenant.value, name]
+            ).flatMap(Self.robot(from:))
+        }
+    }
+
+    public func robots(in tenant: TenantID) async throws -> [RobotRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM robots WHERE tenant = ? ORDER BY name", arguments: [tenant.value])
+                .compactMap(Self.robot(from:))
+        }
+    }
+
+    public func revokeRobot(_ name: String, in tenant: TenantID, at date: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE robots SET revoked_at = ? WHERE tenant = ? AND name = ? AND revoked_at IS NULL",
+                arguments: [date.timeIntervalSince1970, tenant.value, name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func setPublic(_ isPublic: Bool, repository: RepositoryName) async throws {
+        let record = try await createRepositoryIfNeeded(repository)
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE repositories SET public = ? WHERE id = ?", arguments: [isPublic, record.id])
+        }
+    }
+
+    public func isPublic(_ repository: RepositoryName) async throws -> Bool {
+        try await pool.read { db in
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT public FROM repositories WHERE name = ?"), arguments: [repository.value])
+                ?? false
+        }
+    }
+
+    public func appendAudit(_ records: [AuditRecord]) async throws {
+        guard !records.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO audit(time, request_id, principal, tenant, action, resource, allowed, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for record in records {
+                try statement.execute(arguments: [
+                    record.time.timeIntervalSince1970, record.requestID, record.principal, record.tenant, record.action,
+                    record.resource, record.allowed, record.reason,
+                ])
+            }
+        }
+    }
+
+    public func audit(tenant: String?, before: Int64?, limit: Int) async throws -> [AuditRecord] {
+        try await pool.read { db in
+            var sql = "SELECT * FROM audit WHERE id < ?"
+            var arguments: StatementArguments = [before ?? Int64.max]
+            if let tenant {
+                sql += " AND tenant = ?"
+                arguments += [tenant]
+            }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                AuditRecord(
+                    id: row["id"], time: Date(timeIntervalSince1970: row["time"]), requestID: row["request_id"],
+                    principal: row["principal"], tenant: row["tenant"], action: row["action"], resource: row["resource"],
+                    allowed: row["allowed"], reason: row["reason"])
+            }
+        }
+    }
+
+    private static func robot(from row: Row) -> RobotRecord? {
+        guard let tenant = try? TenantID(row["tenant"] as String) else { return nil }
+        return RobotRecord(
+            tenant: tenant, name: row["name"], role: row["role"], keyHash: row["key_hash"],
+            createdAt: Date(timeIntervalSince1970: row["created_at"]),
+            expiresAt: (row["expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+    }
+}
