@@ -85,6 +85,7 @@ let package = Package(
         .executableTarget(
             name: "aegisguard",
             dependencies: [
+                "AegisAuth",
                 "AegisServer",
                 "AegisStore",
                 "AegisCore",

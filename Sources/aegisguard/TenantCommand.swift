@@ -47,23 +47,3 @@ struct TenantCommand: AsyncParsableCommand {
         }
     }
 }
-
-private func openMetadata(_ options: ConfigurationOptions) throws -> SQLiteMetadataStore {
-    let configuration = try options.load()
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    return try SQLiteMetadataStore(path: configuration.metadataPath)
-}
-
-private func parseTenant(_ name: String) throws -> TenantID {
-    do { return try TenantID(name) } catch let error as RegistryError { throw ValidationError(error.message) }
-}
-
-/// Turns store errors into a message and exit code 1 instead of a stack of types.
-private func report(_ body: () async throws -> Void) async throws {
-    do {
-        try await body()
-    } catch let error as StoreError {
-        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
-        throw ExitCode.failure
-    }
-}

@@ -1,0 +1,99 @@
+import AegisAuth
+import AegisCore
+import AegisStore
+import ArgumentParser
+import Foundation
+
+/// `aegisguard user create|list|delete|passwd`.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage local users.", subcommands: [Create.self, List.self, Delete.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user; prints a generated password unless --password-stdin.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "User name: 1-64 of [a-z0-9._-].") var name: String
+        @Flag(help: "Make the user a system administrator.") var admin = false
+        @Flag(help: "Read the password (at least 12 characters) from standard input.") var passwordStdin = false
+
+        func run() async throws {
+            let identity = try openIdentity(options)
+            let (password, generated) = readSecret(fromStandardInput: passwordStdin)
+            try await report { try await identity.createUser(name: name, password: password, systemAdmin: admin) }
+            print(generated ? "created user \(name) with password \(password)" : "created user \(name)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users and their tenant roles.")
+        @OptionGroup var options: ConfigurationOptions
+
+        func run() async throws {
+            let store = try openMetadata(options)
+            for user in try await store.users() {
+                let roles = try await store.roles(of: user.name).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                print([user.name, user.isSystemAdmin ? "system-admin" : "-", roles.joined(separator: ",")].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a user and its memberships.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "User name.") var name: String
+
+        func run() async throws {
+            guard try await openMetadata(options).deleteUser(named: name) else {
+                throw ValidationError("user '\(name)' does not exist")
+            }
+            print("deleted user \(name)")
+        }
+    }
+}
+
+/// `aegisguard member set|remove|list`.
+struct MemberCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "member", abstract: "Manage tenant memberships.", subcommands: [Set.self, Remove.self, List.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a user a role in a tenant (replacing any previous role).")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "Tenant.") var tenant: String
+        @Argument(help: "User name.") var user: String
+        @Argument(help: "owner, admin, maintainer, developer, reader, runner or auditor.") var role: String
+
+        func run() async throws {
+            let (tenantID, role) = (try parseTenant(tenant), try parseRole(role))
+            let store = try openMetadata(options)
+            try await report { try await store.setRole(role.rawValue, of: user, in: tenantID) }
+            print("\(user) is \(role.rawValue) in \(tenantID)")
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a user from a tenant.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "Tenant.") var tenant: String
+        @Argument(help: "User name.") var user: String
+
+        func run() async throws {
+            let tenantID = try parseTenant(tenant)
+            let store = try openMetadata(options)
+            try await report { try await store.setRole(nil, of: user, in: tenantID) }
+            print("\(user) is no longer a member of \(tenantID)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a tenant's members.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "Tenant.") var tenant: String
+
+        func run() async throws {
+            for member in try await openMetadata(options).members(of: try parseTenant(tenant)) {
+                print("\(member.user)\t\(member.role)")
+            }
+        }
+    }
+}
