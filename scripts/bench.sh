@@ -294,7 +294,7 @@ log "creating tenant bench"
 "$BIN" tenant create bench --data-dir "$WORK/aegis-data" >"$WORK/tenant.log" 2>&1 ||
     { cat "$WORK/tenant.log" >&2; die "aegisguard tenant create failed"; }
 log "starting AegisGuard on $AG_URL"
-AEGIS_LOG_LEVEL="${AEGIS_LOG_LEVEL:-warning}" "$BIN" serve --data-dir "$WORK/aegis-data" \
+AEGIS_LOG_LEVEL="${AEGIS_LOG_LEVEL:-warning}" AEGIS_TOKEN_LIFETIME_SECONDS=7200 "$BIN" serve --data-dir "$WORK/aegis-data" \
     --listen "127.0.0.1:$AG_PORT" >"$WORK/aegis.log" 2>&1 &
 AG_PID=$!
 for ((i = 0; i < 600; i++)); do
@@ -303,6 +303,15 @@ for ((i = 0; i < 600; i++)); do
     sleep 0.1
 done
 python3 "$CLIENT" wait "$AG_URL" 60 || { cat "$WORK/aegis.log" >&2; die "AegisGuard did not start"; }
+
+# AegisGuard is closed by default: every request below carries a bearer token from its token service,
+# obtained with the generated administrator password (Distribution, run without auth, ignores the header).
+ADMIN_PASSWORD="$(cat "$WORK/aegis-data/initial-admin-password")"
+TOKEN="$(curl -sS --max-time 30 -u "admin:$ADMIN_PASSWORD" \
+    "$AG_URL/token?service=aegisguard&scope=repository:$REPO:pull,push,delete" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')" || die "could not get a token from AegisGuard"
+AUTH="Authorization: Bearer $TOKEN"
+export BENCH_AUTH="Bearer $TOKEN"
 
 declare -A URL=([ag]="$AG_URL" [dist]="$DIST_URL")
 declare -A NAME=([ag]="AegisGuard" [dist]="Distribution")
@@ -321,7 +330,7 @@ mono_push() { # server
     rss_sampler "$pid" "$WORK/rss.max" "$WORK/rss.stop" &
     SAMPLER_PID=$!
     t0=$(now)
-    code="$(curl -sS --max-time 60 -X POST -D "$h" -o "$b" -w '%{http_code}' "$base/v2/$REPO/blobs/uploads/" 2>"$WORK/curl.err")" || code="curl error: $(cat "$WORK/curl.err")"
+    code="$(curl -sS --max-time 60 -X POST -H "$AUTH" -D "$h" -o "$b" -w '%{http_code}' "$base/v2/$REPO/blobs/uploads/" 2>"$WORK/curl.err")" || code="curl error: $(cat "$WORK/curl.err")"
     if [ "$code" != 202 ]; then
         touch "$WORK/rss.stop"; wait "$SAMPLER_PID" || true; SAMPLER_PID=""
         curl_failure "${NAME[$s]}: monolithic push, POST" POST "$base/v2/$REPO/blobs/uploads/" "$code" "$h" "$b"
@@ -330,7 +339,7 @@ mono_push() { # server
     loc="$(header_value "$h" Location)"
     case "$loc" in http://*|https://*) url="$loc" ;; *) url="$base$loc" ;; esac
     case "$url" in *\?*) url="$url&digest=$DIGEST1" ;; *) url="$url?digest=$DIGEST1" ;; esac
-    code="$(curl -sS --max-time "$HTTP_TIMEOUT" -X PUT -T "$BIG1" -H 'Content-Type: application/octet-stream' \
+    code="$(curl -sS --max-time "$HTTP_TIMEOUT" -X PUT -T "$BIG1" -H "$AUTH" -H 'Content-Type: application/octet-stream' \
         -H 'Expect:' -D "$h" -o "$b" -w '%{http_code}' "$url" 2>"$WORK/curl.err")" || code="curl error: $(cat "$WORK/curl.err")"
     t1=$(now)
     touch "$WORK/rss.stop"; wait "$SAMPLER_PID" || true; SAMPLER_PID=""
@@ -354,12 +363,12 @@ mono_push() { # server
 # ---------------------------------------------------------------- 2: pull
 pull() { # server
     local s="$1" base="${URL[$1]}" h="$WORK/h.txt" out code size tt
-    out="$(curl -sS --max-time "$HTTP_TIMEOUT" -D "$h" -o /dev/null -w '%{http_code} %{size_download} %{time_total}' \
+    out="$(curl -sS --max-time "$HTTP_TIMEOUT" -H "$AUTH" -D "$h" -o /dev/null -w '%{http_code} %{size_download} %{time_total}' \
         "$base/v2/$REPO/blobs/$DIGEST1" 2>"$WORK/curl.err")" || out="curl-error 0 0"
     read -r code size tt <<<"$out"
     if [ "$code" != 200 ] || [ "$size" != "$SIZE_BYTES" ]; then
         { echo "($size bytes received, $SIZE_BYTES expected) $(cat "$WORK/curl.err")"; echo "body of a second GET:"
-          curl -sS --max-time 30 --max-filesize 100000 "$base/v2/$REPO/blobs/$DIGEST1" 2>&1 | head -c 2000; } >"$WORK/b.txt"
+          curl -sS --max-time 30 --max-filesize 100000 -H "$AUTH" "$base/v2/$REPO/blobs/$DIGEST1" 2>&1 | head -c 2000; } >"$WORK/b.txt"
         curl_failure "${NAME[$s]}: pull" GET "$base/v2/$REPO/blobs/$DIGEST1" "$code" "$h" "$WORK/b.txt"
         return 1
     fi
@@ -386,9 +395,10 @@ to_ms() { # "1.23ms" / "850.00us" / "1.20s" / "1.00m" -> milliseconds
         f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
         if (f < 0) print "n/a"; else printf "%.3f", n * f }'
 }
-run_wrk() { # key server url
+run_wrk() { # key server url [anonymous]
     local key="$1" s="$2" url="$3" out="$WORK/wrk-$1-$2.txt" args
     args=(-t2 -c32 "-d${DURATION}s" --latency -H "Accept: $MANIFEST_TYPE")
+    [ "${4:-}" = anonymous ] || args+=(-H "$AUTH")
     if ! timeout $((DURATION + 60)) wrk "${args[@]}" "$url" >"$out" 2>&1; then
         record_failure "${NAME[$s]}: wrk $key on $url" "$out"
         return 1
@@ -421,7 +431,7 @@ run_hey() { # key server url method
     if ! command -v hey >/dev/null 2>&1; then
         echo "hey is not installed" >"$out"; record_failure "${NAME[$s]}: hey $key" "$out"; return 1
     fi
-    if ! timeout $((DURATION + 60)) hey -z "${DURATION}s" -c 32 -m "$method" -H "Accept: $MANIFEST_TYPE" \
+    if ! timeout $((DURATION + 60)) hey -z "${DURATION}s" -c 32 -m "$method" -H "Accept: $MANIFEST_TYPE" -H "$AUTH" \
         -disable-compression "$url" >"$out" 2>&1; then
         record_failure "${NAME[$s]}: hey $key on $url" "$out"
         return 1
@@ -476,6 +486,15 @@ for s in dist ag; do
     run_wrk get "$s" "${URL[$s]}/v2/$REPO/manifests/v1" || true
     alive_or_die
 done
+if [ -n "${HAVE_MANIFEST[ag]:-}" ]; then
+    # The cost of authentication: the same GET anonymously on a public repository.
+    "$BIN" repo public "$REPO" true --data-dir "$WORK/aegis-data" >/dev/null
+    sleep 6  # the public flag is cached for 5 s
+    log "AegisGuard: wrk ${DURATION}s GET manifests/v1, anonymous (public repository)"
+    run_wrk getanon ag "$AG_URL/v2/$REPO/manifests/v1" anonymous || true
+    "$BIN" repo public "$REPO" false --data-dir "$WORK/aegis-data" >/dev/null
+    alive_or_die
+fi
 for s in dist ag; do
     [ -n "${HAVE_MANIFEST[$s]:-}" ] || continue
     log "${NAME[$s]}: hey ${DURATION}s HEAD manifests/v1"
@@ -547,6 +566,8 @@ row() { # label key [ratio: yes|no]
     row "manifest GET p99 (ms)" get.p99ms
     row "manifest GET requests in the run" get.total no
     row "manifest GET errors" get.err no
+    row "manifest GET, AegisGuard anonymous on a public repository, no token (requests/s)" getanon.rps no
+    row "manifest GET, anonymous p99 (ms)" getanon.p99ms no
     row "manifest HEAD, hey (requests/s)" head.rps
     row "manifest HEAD, hey p50" head.p50 no
     row "manifest HEAD, hey p99" head.p99 no
@@ -578,6 +599,7 @@ row() { # label key [ratio: yes|no]
     echo "| ratio | value |"
     echo "|---|---:|"
     echo "| AegisGuard monolithic push / cp + hash limit | $(ratio "$(get_r mono ag)" "$LIMIT_MBPS") |"
+    echo "| AegisGuard manifest GET with a bearer token / anonymous (1.00 = authentication is free) | $(ratio "$(get_r get.rps ag)" "$(get_r getanon.rps ag)") |"
     echo "| AegisGuard chunked push / cp + hash limit | $(ratio "$(get_r chunked ag)" "$LIMIT_MBPS") |"
     echo "| Distribution monolithic push / cp + hash limit | $(ratio "$(get_r mono dist)" "$LIMIT_MBPS") |"
     echo "| push, monolithic: AegisGuard / Distribution | $(ratio "$(get_r mono ag)" "$(get_r mono dist)") |"

@@ -15,7 +15,7 @@ public final class IdentityService: Sendable {
     public let hasher: PasswordHasher
     private let threadPool: NIOThreadPool
     private let cacheSeconds: TimeInterval
-    private let cache = Mutex<[String: (principal: Principal, until: Date)]>([:])
+    private let cache = Mutex<[SHA256Digest: (principal: Principal, until: Date)]>([:])
 
     /// Creates the service.
     public init(store: any IdentityStore, hasher: PasswordHasher = .standard, cacheSeconds: TimeInterval = 30, threadPool: NIOThreadPool = .singleton)
@@ -145,8 +145,9 @@ public final class IdentityService: Sendable {
         SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    private static func cacheKey(_ username: String, _ password: String) -> String {
-        sha256Hex("\(username.utf8.count):\(username):\(password)")
+    /// Hashed, so the cache never holds a password; computed on every Basic request, so no hex.
+    private static func cacheKey(_ username: String, _ password: String) -> SHA256Digest {
+        SHA256.hash(data: Data("\(username.utf8.count):\(username):\(password)".utf8))
     }
 
     private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {

@@ -73,7 +73,8 @@ public func buildApplication(
         services: [
             UploadExpiryService(
                 registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
-            AuditService(log: audit, store: storage.metadata, interval: .seconds(1), logger: logger),
+            AuditService(
+                log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
         ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: logger

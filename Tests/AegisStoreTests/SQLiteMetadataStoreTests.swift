@@ -71,3 +71,28 @@ import Testing
         try reopened.close()
     }
 }
+
+@Suite struct AuditStoreTests {
+    @Test func auditRecordsAreQueryableNewestFirstAndPruned() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let store = try SQLiteMetadataStore(path: directory.path + "/meta.sqlite")
+        let old = Date().addingTimeInterval(-100 * 86400)
+        try await store.appendAudit([
+            AuditRecord(
+                time: old, requestID: "r1", principal: "user:a", tenant: "acme", action: "pull", resource: "repository:acme/x", allowed: true,
+                reason: "ok"),
+            AuditRecord(
+                time: Date(), requestID: "r2", principal: "user:b", tenant: "globex", action: "push", resource: "repository:globex/y", allowed: false,
+                reason: "no"),
+            AuditRecord(
+                time: Date(), requestID: "r3", principal: "user:a", tenant: "acme", action: "delete", resource: "repository:acme/x", allowed: false,
+                reason: "no"),
+        ])
+        #expect(try await store.audit(tenant: "acme", before: nil, limit: 10).map(\.requestID) == ["r3", "r1"])
+        #expect(try await store.audit(tenant: nil, before: nil, limit: 2).map(\.requestID) == ["r3", "r2"])
+        #expect(try await store.pruneAudit(olderThan: Date().addingTimeInterval(-90 * 86400)) == 1)
+        #expect(try await store.audit(tenant: "acme", before: nil, limit: 10).map(\.requestID) == ["r3"])
+        try store.close()
+    }
+}

@@ -165,11 +165,16 @@ struct AccessGate: Sendable {
         }
     }
 
+    /// The credentials after `<scheme> ` (scheme case-insensitive), without Foundation string work:
+    /// this runs on every request.
     static func value(of header: String, scheme: String) -> String? {
-        guard header.count > scheme.count + 1, header.prefix(scheme.count).lowercased() == scheme.lowercased(),
-            header.dropFirst(scheme.count).first == " "
+        let bytes = header.utf8
+        let prefix = scheme.utf8.count
+        guard bytes.count > prefix + 1, bytes[bytes.index(bytes.startIndex, offsetBy: prefix)] == UInt8(ascii: " "),
+            zip(bytes.prefix(prefix), scheme.utf8).allSatisfy({ $0 | 0x20 == $1 | 0x20 })
         else { return nil }
-        return header.dropFirst(scheme.count + 1).trimmingCharacters(in: .whitespaces)
+        let value = header.utf8.dropFirst(prefix + 1).drop { $0 == UInt8(ascii: " ") }
+        return String(Substring(value))
     }
 
     static func basicCredentials(_ header: String) -> (String, String)? {

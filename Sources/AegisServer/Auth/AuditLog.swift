@@ -1,4 +1,5 @@
 import AegisStore
+import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -42,21 +43,37 @@ final class AuditLog: Sendable {
     }
 }
 
-/// Writes the audit log's pending records every `interval`, and once more at shutdown.
+/// Writes the audit log's pending records every `interval`, and once more at shutdown; once an
+/// hour deletes records older than the retention period.
 struct AuditService: Service {
     let log: AuditLog
     let store: any IdentityStore
     let interval: Duration
+    let retentionDays: Int
     let logger: Logger
 
     func run() async throws {
         try? await cancelWhenGracefulShutdown {
+            var lastPrune = ContinuousClock.now - .seconds(3600)
             while !Task.isCancelled {
                 await flush()
+                if ContinuousClock.now - lastPrune >= .seconds(3600) {
+                    await prune()
+                    lastPrune = ContinuousClock.now
+                }
                 try await Task.sleep(for: interval)
             }
         }
         await flush()
+    }
+
+    func prune() async {
+        do {
+            let removed = try await store.pruneAudit(olderThan: Date().addingTimeInterval(-Double(retentionDays) * 86400))
+            if removed > 0 { logger.info("pruned audit records", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.error("audit pruning failed", metadata: ["error": "\(error)"])
+        }
     }
 
     func flush() async {

@@ -42,6 +42,8 @@ public protocol IdentityStore: Sendable {
     // MARK: Audit
 
     func appendAudit(_ records: [AuditRecord]) async throws
+    /// Deletes records older than `date`. - Returns: how many were deleted.
+    func pruneAudit(olderThan date: Date) async throws -> Int
     /// Records newest first, optionally for one tenant, with ids below `before`.
     func audit(tenant: String?, before: Int64?, limit: Int) async throws -> [AuditRecord]
 }

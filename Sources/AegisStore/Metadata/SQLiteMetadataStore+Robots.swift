@@ -80,6 +80,13 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func pruneAudit(olderThan date: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM audit WHERE time < ?", arguments: [date.timeIntervalSince1970])
+            return db.changesCount
+        }
+    }
+
     public func audit(tenant: String?, before: Int64?, limit: Int) async throws -> [AuditRecord] {
         try await pool.read { db in
             var sql = "SELECT * FROM audit WHERE id < ?"
