@@ -60,6 +60,7 @@ public func buildApplication(
     router.add(middleware: ErrorMiddleware())
     RegistryController(registry: registry, gate: gate).addRoutes(to: router)
     TokenController(gate: gate).addRoutes(to: router)
+    APIController(gate: gate, store: storage.metadata).addRoutes(to: router)
 
     let http = HTTP1Channel.Configuration(
         idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),

@@ -83,12 +83,12 @@ struct AuthenticatedClient: TestClientProtocol {
 
 /// Runs `body` with a fresh registry, removing its data afterwards.
 func withRegistry<T: Sendable>(
-    _ setup: TestingSetup = .live, limits: RegistryLimits = .default,
+    _ setup: TestingSetup = .live, limits: RegistryLimits = .default, as credentials: (user: String, password: String)? = TestRegistry.admin,
     _ body: @Sendable (any TestClientProtocol) async throws -> T
 ) async throws -> T {
     let registry = try TestRegistry(limits: limits)
     defer { registry.remove() }
-    return try await registry.run(setup, body)
+    return try await registry.run(setup, as: credentials, body)
 }
 
 func sha256(_ bytes: some DataProtocol) -> String {

@@ -1,0 +1,152 @@
+import AegisAuth
+import AegisCore
+import AegisStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The management API, `/api/v1`: tenants, users, memberships, robots, public repositories and
+/// the audit log. JSON in and out; errors as problem+json; the same credentials as `/v2` (Basic or a
+/// bearer token), authorized by the principal's current roles and audited like every `/v2` decision.
+/// Its contract is `openapi.json` beside this file, served at `/api/v1/openapi.json`.
+struct APIController: Sendable {
+    let gate: AccessGate
+    let store: SQLiteMetadataStore
+
+    /// Largest JSON body accepted.
+    static let maxBodyBytes = 64 * 1024
+
+    func addRoutes(to router: Router<AegisRequestContext>) {
+        let api = router.group("/api/v1")
+        api.get("openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
+        }
+        api.get("me") { request, context in try await me(request, context) }
+        addTenantRoutes(to: api)
+        addUserRoutes(to: api)
+        addMemberRoutes(to: api)
+        addRobotRoutes(to: api)
+        addAuditRoutes(to: api)
+    }
+
+    private func me(_ request: Request, _ context: AegisRequestContext) async throws -> Response {
+        let principal = try await authenticate(request)
+        return try json(
+            Me(
+                name: principal.name, kind: principal.kind.rawValue, systemAdmin: principal.isSystemAdmin,
+                roles: Dictionary(uniqueKeysWithValues: principal.roles.map { ($0.key.value, $0.value.rawValue) })))
+    }
+
+    /// The caller; anonymous callers get 401 with a challenge.
+    func authenticate(_ request: Request) async throws -> Principal {
+        let credential: Credential
+        do {
+            credential = try await gate.authenticate(request)
+        } catch let challenge as AuthChallenge {
+            throw APIError(status: .unauthorized, title: "Unauthorized", detail: challenge.error.message, challenge: challenge.challenge)
+        }
+        let principal = try await Access(credential: credential, gate: gate).principal()
+        guard principal.kind != .anonymous else {
+            throw APIError(
+                status: .unauthorized, title: "Unauthorized", detail: "authentication required",
+                challenge: #"Bearer realm="\#(gate.realm(for: request))",service="\#(gate.tokens.service)""#)
+        }
+        return principal
+    }
+
+    /// Checks a tenant permission. Callers with no role in the tenant get 404, exactly as for a
+    /// tenant that does not exist; members without the permission get 403.
+    func require(_ permission: Permission, in tenant: TenantID, for principal: Principal, request: Request, context: AegisRequestContext)
+        async throws
+    {
+        let allowed = principal.has(permission, in: tenant)
+        let reason =
+            allowed
+            ? (principal.isSystemAdmin ? "system administrator" : "role \(principal.roles[tenant]?.rawValue ?? "") grants \(permission.rawValue)")
+            : principal.roles[tenant].map { "role \($0.rawValue) does not grant \(permission.rawValue)" } ?? "no role in \(tenant)"
+        audit(
+            principal, action: "api:\(permission.rawValue)", resource: "tenant:\(tenant)", tenant: tenant.value, allowed: allowed, reason: reason,
+            context)
+        guard allowed else {
+            if principal.roles[tenant] == nil { throw APIError.notFound("tenant '\(tenant)' does not exist") }
+            throw APIError.forbidden("your role in '\(tenant)' does not allow this")
+        }
+        guard try await store.tenant(tenant) != nil else { throw APIError.notFound("tenant '\(tenant)' does not exist") }
+    }
+
+    /// Checks that the caller is a system administrator.
+    func requireSystemAdmin(_ principal: Principal, action: String, context: AegisRequestContext) throws {
+        audit(
+            principal, action: "api:\(action)", resource: "registry", tenant: nil, allowed: principal.isSystemAdmin,
+            reason: principal.isSystemAdmin ? "system administrator" : "not a system administrator", context)
+        guard principal.isSystemAdmin else { throw APIError.forbidden("only system administrators may do this") }
+    }
+
+    func audit(
+        _ principal: Principal, action: String, resource: String, tenant: String?, allowed: Bool, reason: String, _ context: AegisRequestContext
+    ) {
+        gate.audit.record(
+            AuditRecord(
+                time: Date(), requestID: context.id, principal: principal.description, tenant: tenant, action: action, resource: resource,
+                allowed: allowed, reason: reason))
+    }
+
+    func tenantParameter(_ context: AegisRequestContext) throws -> TenantID {
+        guard let text = context.parameters.get("tenant"), let tenant = try? TenantID(text) else {
+            throw APIError.notFound("tenant does not exist")
+        }
+        return tenant
+    }
+
+    /// Decodes a JSON body of at most `maxBodyBytes`.
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
+        } catch {
+            throw APIError(status: .contentTooLarge, title: "Content Too Large", detail: "bodies are limited to \(Self.maxBodyBytes) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError.badRequest("the body is not the expected JSON object: \(Self.describe(error))")
+        }
+    }
+
+    func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try JSONEncoder.registry.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Store and identity errors in API terms.
+    func translating<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StoreError {
+            throw error.code == .conflict ? APIError.conflict(error.message) : APIError.notFound(error.message)
+        } catch let error as AuthError {
+            throw APIError.badRequest(error.message)
+        } catch let error as RegistryError {
+            throw APIError.badRequest(error.message)
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing '\(key.stringValue)'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
+        default: "malformed JSON"
+        }
+    }
+}
+
+struct Me: Encodable {
+    var name: String
+    var kind: String
+    var systemAdmin: Bool
+    var roles: [String: String]
+}

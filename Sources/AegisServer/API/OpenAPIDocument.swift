@@ -1,0 +1,1565 @@
+import Foundation
+
+/// The OpenAPI 3.1 contract of `/api/v1`, served at `/api/v1/openapi.json`. Kept in code so the
+/// binary needs no resource bundle; `OpenAPIDocumentTests` checks that it parses and names every route.
+enum OpenAPIDocument {
+    static let data = Data(text.utf8)
+
+    static let text = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "AegisGuard management API",
+            "version": "1.0.0",
+            "description": "Tenants, users, memberships, robot accounts, public repositories and the audit log. Authenticate with Basic credentials or a bearer token from /token. Errors are application/problem+json. A caller with no role in a tenant gets 404 for it, exactly as for a tenant that does not exist."
+          },
+          "servers": [
+            {
+              "url": "/"
+            }
+          ],
+          "security": [
+            {
+              "basic": []
+            },
+            {
+              "bearer": []
+            }
+          ],
+          "paths": {
+            "/api/v1/me": {
+              "get": {
+                "operationId": "getMe",
+                "summary": "The authenticated caller and its roles",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Me"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tenants": {
+              "get": {
+                "operationId": "listTenants",
+                "summary": "Tenants the caller belongs to (all, for system administrators)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TenantList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "post": {
+                "operationId": "createTenant",
+                "summary": "Create a tenant (system administrators)",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Tenant"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Conflict",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewTenant"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tenants/{tenant}": {
+              "get": {
+                "operationId": "getTenant",
+                "summary": "One tenant (members)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Tenant"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              },
+              "delete": {
+                "operationId": "deleteTenant",
+                "summary": "Delete an empty tenant (owners)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Conflict",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/visibility": {
+              "put": {
+                "operationId": "setVisibility",
+                "summary": "Allow or stop anonymous pulls of a repository (owners)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/VisibilityResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Visibility"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tenants/{tenant}/members": {
+              "get": {
+                "operationId": "listMembers",
+                "summary": "Members and their roles (owners, admins)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MemberList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/members/{user}": {
+              "put": {
+                "operationId": "setMember",
+                "summary": "Give a user a role in the tenant (owners, admins; only owners make owners)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Member"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "user",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 64
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewRole"
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "removeMember",
+                "summary": "Remove a user from the tenant (owners, admins)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "user",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/robots": {
+              "get": {
+                "operationId": "listRobots",
+                "summary": "Robot accounts (owners, admins)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RobotList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              },
+              "post": {
+                "operationId": "createRobot",
+                "summary": "Create a robot; the answer carries its API key, shown once (owners, admins)",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Robot"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Conflict",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewRobot"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tenants/{tenant}/robots/{robot}": {
+              "delete": {
+                "operationId": "revokeRobot",
+                "summary": "Revoke a robot's key (owners, admins)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "robot",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/audit": {
+              "get": {
+                "operationId": "listTenantAudit",
+                "summary": "The tenant's audit records, newest first (owners, admins, auditors)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AuditPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000
+                    }
+                  },
+                  {
+                    "name": "before",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "format": "int64",
+                      "minimum": 1
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/audit": {
+              "get": {
+                "operationId": "listAudit",
+                "summary": "All audit records, newest first (system administrators)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AuditPage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000
+                    }
+                  },
+                  {
+                    "name": "before",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "format": "int64",
+                      "minimum": 1
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/users": {
+              "get": {
+                "operationId": "listUsers",
+                "summary": "Local users (system administrators)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/UserList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "post": {
+                "operationId": "createUser",
+                "summary": "Create a local user (system administrators)",
+                "responses": {
+                  "201": {
+                    "description": "Created",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/User"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Conflict",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewUser"
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/users/{user}": {
+              "delete": {
+                "operationId": "deleteUser",
+                "summary": "Delete a user (system administrators)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "409": {
+                    "description": "Conflict",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "user",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            }
+          },
+          "components": {
+            "schemas": {
+              "Problem": {
+                "type": "object",
+                "properties": {
+                  "type": {
+                    "type": "string"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "integer"
+                  },
+                  "detail": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "type",
+                  "title",
+                  "status",
+                  "detail"
+                ],
+                "additionalProperties": false
+              },
+              "Me": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "kind": {
+                    "type": "string",
+                    "enum": [
+                      "user",
+                      "robot"
+                    ]
+                  },
+                  "systemAdmin": {
+                    "type": "boolean"
+                  },
+                  "roles": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string",
+                      "enum": [
+                        "owner",
+                        "admin",
+                        "maintainer",
+                        "developer",
+                        "reader",
+                        "runner",
+                        "auditor"
+                      ]
+                    }
+                  }
+                },
+                "required": [
+                  "name",
+                  "kind",
+                  "systemAdmin",
+                  "roles"
+                ],
+                "additionalProperties": false
+              },
+              "Tenant": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                },
+                "required": [
+                  "name",
+                  "createdAt"
+                ],
+                "additionalProperties": false
+              },
+              "TenantList": {
+                "type": "object",
+                "properties": {
+                  "tenants": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Tenant"
+                    }
+                  }
+                },
+                "required": [
+                  "tenants"
+                ],
+                "additionalProperties": false
+              },
+              "NewTenant": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "maxLength": 64
+                  }
+                },
+                "required": [
+                  "name"
+                ],
+                "additionalProperties": false
+              },
+              "Visibility": {
+                "type": "object",
+                "properties": {
+                  "repository": {
+                    "type": "string",
+                    "description": "path below the tenant, e.g. app or models/resnet"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  }
+                },
+                "required": [
+                  "repository",
+                  "public"
+                ],
+                "additionalProperties": false
+              },
+              "VisibilityResult": {
+                "type": "object",
+                "properties": {
+                  "repository": {
+                    "type": "string"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  }
+                },
+                "required": [
+                  "repository",
+                  "public"
+                ],
+                "additionalProperties": false
+              },
+              "Member": {
+                "type": "object",
+                "properties": {
+                  "user": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "owner",
+                      "admin",
+                      "maintainer",
+                      "developer",
+                      "reader",
+                      "runner",
+                      "auditor"
+                    ]
+                  }
+                },
+                "required": [
+                  "user",
+                  "role"
+                ],
+                "additionalProperties": false
+              },
+              "MemberList": {
+                "type": "object",
+                "properties": {
+                  "members": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Member"
+                    }
+                  }
+                },
+                "required": [
+                  "members"
+                ],
+                "additionalProperties": false
+              },
+              "NewRole": {
+                "type": "object",
+                "properties": {
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "owner",
+                      "admin",
+                      "maintainer",
+                      "developer",
+                      "reader",
+                      "runner",
+                      "auditor"
+                    ]
+                  }
+                },
+                "required": [
+                  "role"
+                ],
+                "additionalProperties": false
+              },
+              "Robot": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "username": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "type": "string"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "expiresAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "revokedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "key": {
+                    "type": "string",
+                    "description": "the API key; only in the answer that creates the robot"
+                  }
+                },
+                "required": [
+                  "name",
+                  "username",
+                  "role",
+                  "createdAt"
+                ],
+                "additionalProperties": false
+              },
+              "RobotList": {
+                "type": "object",
+                "properties": {
+                  "robots": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Robot"
+                    }
+                  }
+                },
+                "required": [
+                  "robots"
+                ],
+                "additionalProperties": false
+              },
+              "NewRobot": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "maxLength": 64
+                  },
+                  "role": {
+                    "type": "string",
+                    "enum": [
+                      "admin",
+                      "maintainer",
+                      "developer",
+                      "reader",
+                      "runner",
+                      "auditor"
+                    ]
+                  },
+                  "expiresInDays": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 3650
+                  }
+                },
+                "required": [
+                  "name"
+                ],
+                "additionalProperties": false
+              },
+              "AuditRecord": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "integer",
+                    "format": "int64"
+                  },
+                  "time": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "requestId": {
+                    "type": "string"
+                  },
+                  "principal": {
+                    "type": "string"
+                  },
+                  "tenant": {
+                    "type": "string"
+                  },
+                  "action": {
+                    "type": "string"
+                  },
+                  "resource": {
+                    "type": "string"
+                  },
+                  "allowed": {
+                    "type": "boolean"
+                  },
+                  "reason": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "id",
+                  "time",
+                  "requestId",
+                  "principal",
+                  "action",
+                  "resource",
+                  "allowed",
+                  "reason"
+                ],
+                "additionalProperties": false
+              },
+              "AuditPage": {
+                "type": "object",
+                "properties": {
+                  "records": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/AuditRecord"
+                    }
+                  },
+                  "next": {
+                    "type": "integer",
+                    "format": "int64",
+                    "description": "pass as before for the next page"
+                  }
+                },
+                "required": [
+                  "records"
+                ],
+                "additionalProperties": false
+              },
+              "User": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "systemAdmin": {
+                    "type": "boolean"
+                  },
+                  "createdAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "roles": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "required": [
+                  "name",
+                  "systemAdmin",
+                  "createdAt",
+                  "roles"
+                ],
+                "additionalProperties": false
+              },
+              "UserList": {
+                "type": "object",
+                "properties": {
+                  "users": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/User"
+                    }
+                  }
+                },
+                "required": [
+                  "users"
+                ],
+                "additionalProperties": false
+              },
+              "NewUser": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "maxLength": 64
+                  },
+                  "password": {
+                    "type": "string",
+                    "minLength": 12
+                  },
+                  "systemAdmin": {
+                    "type": "boolean"
+                  }
+                },
+                "required": [
+                  "name",
+                  "password"
+                ],
+                "additionalProperties": false
+              }
+            },
+            "securitySchemes": {
+              "basic": {
+                "type": "http",
+                "scheme": "basic"
+              },
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT"
+              }
+            }
+          }
+        }
+        """#
+}
