@@ -123,6 +123,23 @@ import Testing
         }
     }
 
+    @Test func undeclaredMethodsAre405AndUnknownPaths404() async throws {
+        try await withRegistry(as: nil) { client in
+            let wrongMethod = try await call(client, .patch, "tenants")
+            #expect(wrongMethod.status == .methodNotAllowed)
+            #expect(wrongMethod.header("Allow") == "GET, HEAD, POST")
+            #expect(wrongMethod.header("Content-Type") == "application/problem+json")
+            #expect(try await call(client, .post, "tenants/acme/robots/ci").status == .methodNotAllowed)
+            let unknown = try await call(client, .get, "nothing/here")
+            #expect(unknown.status == .notFound)
+            #expect(unknown.header("Content-Type") == "application/problem+json")
+            #expect(
+                try await call(client, .put, "tenants/acme/visibility", json: #"{"repository":"app","public":true,"extra":1}"#).status == .badRequest)
+            #expect(
+                try await call(client, .post, "users", json: #"{"name":"x1","password":"long-enough-pw","systemAdmin":null}"#).status == .badRequest)
+        }
+    }
+
     @Test func openAPIDocumentParsesAndNamesEveryRoute() async throws {
         try await withRegistry(as: nil) { client in
             let response = try await client.execute(uri: "/api/v1/openapi.json", method: .get)

@@ -54,6 +54,7 @@ struct MemberList: Encodable {
     var members: [MemberView]
 }
 
-struct NewRole: Decodable {
+struct NewRole: APIRequestBody {
+    static let fields: Set<String> = ["role"]
     var role: String
 }

@@ -68,7 +68,8 @@ struct RobotList: Encodable {
     var robots: [RobotView]
 }
 
-struct NewRobot: Decodable {
+struct NewRobot: APIRequestBody {
+    static let fields: Set<String> = ["name", "role", "expiresInDays"]
     var name: String
     var role: String?
     var expiresInDays: Int?

@@ -37,6 +37,9 @@ extension APIController {
             let tenant = try tenantParameter(context)
             try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(Visibility.self, from: request)
+            guard body.repository.utf8.count <= Visibility.maxRepositoryLength else {
+                throw APIError.badRequest("repository paths are at most \(Visibility.maxRepositoryLength) bytes")
+            }
             let name = try await translating { try RepositoryName("\(tenant)/\(body.repository)") }
             try await translating { try await store.setPublic(body.public, repository: name) }
             return try json(VisibilityView(repository: name.value, public: body.public))
@@ -58,11 +61,15 @@ struct TenantList: Encodable {
     var tenants: [TenantView]
 }
 
-struct NewTenant: Decodable {
+struct NewTenant: APIRequestBody {
+    static let fields: Set<String> = ["name"]
     var name: String
 }
 
-struct Visibility: Decodable {
+struct Visibility: APIRequestBody {
+    /// Leaves room for the tenant and a registry host within the 255-byte name limit.
+    static let maxRepositoryLength = 180
+    static let fields: Set<String> = ["repository", "public"]
     /// The repository path below the tenant (`app` or `models/resnet`).
     var repository: String
     var `public`: Bool

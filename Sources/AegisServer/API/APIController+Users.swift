@@ -55,7 +55,8 @@ struct UserList: Encodable {
     var users: [UserView]
 }
 
-struct NewUser: Decodable {
+struct NewUser: APIRequestBody {
+    static let fields: Set<String> = ["name", "password", "systemAdmin"]
     var name: String
     var password: String
     var systemAdmin: Bool?

@@ -17,7 +17,18 @@ struct APIController: Sendable {
     /// Largest JSON body accepted.
     static let maxBodyBytes = 64 * 1024
 
+    /// Every route: registered below, and used by `APIFallbackMiddleware` to answer 405 or 404.
+    static let routes: [(String, [HTTPRequest.Method])] = [
+        ("/api/v1/openapi.json", [.get, .head]), ("/api/v1/me", [.get, .head]), ("/api/v1/tenants", [.get, .head, .post]),
+        ("/api/v1/tenants/:tenant", [.get, .head, .delete]), ("/api/v1/tenants/:tenant/visibility", [.put]),
+        ("/api/v1/tenants/:tenant/members", [.get, .head]), ("/api/v1/tenants/:tenant/members/:user", [.put, .delete]),
+        ("/api/v1/tenants/:tenant/robots", [.get, .head, .post]), ("/api/v1/tenants/:tenant/robots/:robot", [.delete]),
+        ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),
+        ("/api/v1/users/:user", [.delete]),
+    ]
+
     func addRoutes(to router: Router<AegisRequestContext>) {
+        router.add(middleware: APIFallbackMiddleware(routes: Self.routes))
         let api = router.group("/api/v1")
         api.get("openapi.json") { _, _ in
             Response(
@@ -100,8 +111,9 @@ struct APIController: Sendable {
         return tenant
     }
 
-    /// Decodes a JSON body of at most `maxBodyBytes`.
-    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+    /// Decodes a JSON body of at most `maxBodyBytes`; members the type does not know are refused,
+    /// so a misspelt field is an error rather than silently ignored.
+    func decode<T: APIRequestBody>(_ type: T.Type, from request: Request) async throws -> T {
         var request = request
         let buffer: ByteBuffer
         do {
@@ -109,8 +121,16 @@ struct APIController: Sendable {
         } catch {
             throw APIError(status: .contentTooLarge, title: "Content Too Large", detail: "bodies are limited to \(Self.maxBodyBytes) bytes")
         }
+        let data = Data(buffer.readableBytesView)
+        if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            let unknown = Set(object.keys).subtracting(T.fields)
+            guard unknown.isEmpty else { throw APIError.badRequest("unknown members: \(unknown.sorted().joined(separator: ", "))") }
+            // Optional members are omitted, never null.
+            let nulls = object.filter { $0.value is NSNull }.keys
+            guard nulls.isEmpty else { throw APIError.badRequest("members may not be null: \(nulls.sorted().joined(separator: ", "))") }
+        }
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch {
             throw APIError.badRequest("the body is not the expected JSON object: \(Self.describe(error))")
         }
@@ -142,6 +162,11 @@ struct APIController: Sendable {
         default: "malformed JSON"
         }
     }
+}
+
+/// A JSON request body with the members it may have.
+protocol APIRequestBody: Decodable {
+    static var fields: Set<String> { get }
 }
 
 struct Me: Encodable {

@@ -10,6 +10,8 @@ struct APIError: HTTPResponseError {
     var detail: String
     /// A `WWW-Authenticate` challenge for 401s.
     var challenge: String? = nil
+    /// The `Allow` header for 405s.
+    var allow: String? = nil
 
     static func badRequest(_ detail: String) -> APIError { APIError(status: .badRequest, title: "Bad Request", detail: detail) }
     static func forbidden(_ detail: String) -> APIError { APIError(status: .forbidden, title: "Forbidden", detail: detail) }
@@ -20,6 +22,7 @@ struct APIError: HTTPResponseError {
         let document = Problem(type: "about:blank", title: title, status: Int(status.code), detail: detail)
         var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
         if let challenge { headers[.wwwAuthenticate] = challenge }
+        if let allow { headers[.allow] = allow }
         let data = (try? JSONEncoder.registry.encode(document)) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

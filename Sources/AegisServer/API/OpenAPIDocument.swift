@@ -503,7 +503,7 @@ enum OpenAPIDocument {
                     "required": true,
                     "schema": {
                       "type": "string",
-                      "maxLength": 64
+                      "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
                     }
                   }
                 ],
@@ -573,7 +573,7 @@ enum OpenAPIDocument {
                     "required": true,
                     "schema": {
                       "type": "string",
-                      "maxLength": 64
+                      "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
                     }
                   }
                 ]
@@ -793,7 +793,7 @@ enum OpenAPIDocument {
                     "required": true,
                     "schema": {
                       "type": "string",
-                      "maxLength": 64
+                      "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
                     }
                   }
                 ]
@@ -1125,7 +1125,7 @@ enum OpenAPIDocument {
                     "required": true,
                     "schema": {
                       "type": "string",
-                      "maxLength": 64
+                      "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
                     }
                   }
                 ]
@@ -1235,6 +1235,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "name": {
                     "type": "string",
+                    "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
                     "maxLength": 64
                   }
                 },
@@ -1248,6 +1249,8 @@ enum OpenAPIDocument {
                 "properties": {
                   "repository": {
                     "type": "string",
+                    "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*$",
+                    "maxLength": 180,
                     "description": "path below the tenant, e.g. app or models/resnet"
                   },
                   "public": {
@@ -1394,7 +1397,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "name": {
                     "type": "string",
-                    "maxLength": 64
+                    "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
                   },
                   "role": {
                     "type": "string",
@@ -1531,7 +1534,7 @@ enum OpenAPIDocument {
                 "properties": {
                   "name": {
                     "type": "string",
-                    "maxLength": 64
+                    "pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"
                   },
                   "password": {
                     "type": "string",

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Contract tests of /api/v1: schemathesis (PyPI) generates requests from the served OpenAPI document
+# and runs all its checks (no 5xx, responses match the schema, valid requests accepted, invalid ones
+# refused, 405 for undeclared methods) against a live server on 127.0.0.1, as the administrator.
+#   scripts/api-contract-tests.sh [BINARY]   (default .build/debug/aegisguard)
+# Ends with `N passed, M failed` like the other test scripts.
+set -uo pipefail
+BIN="${1:-.build/debug/aegisguard}"
+EXAMPLES="${API_CONTRACT_EXAMPLES:-50}"
+command -v st >/dev/null 2>&1 || { echo "schemathesis is missing (scripts/install-test-deps.sh)" >&2; echo "0 passed, 1 failed"; exit 1; }
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/aegis-api-tests.XXXXXX")"
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"; }
+trap cleanup EXIT
+
+"$BIN" tenant create acme --data-dir "$TMP/data" >/dev/null
+AEGIS_LOG_LEVEL=error AEGIS_SCRYPT_ROUNDS=1024 "$BIN" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 >"$TMP/server.out" 2>&1 &
+SERVER_PID=$!
+PORT=""
+for _ in $(seq 1 300); do
+    PORT="$(sed -n 's#^AegisGuard listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$TMP/server.out" | head -n 1)"
+    [ -n "$PORT" ] && break
+    sleep 0.1
+done
+[ -n "$PORT" ] || { cat "$TMP/server.out" >&2; echo "0 passed, 1 failed"; exit 1; }
+AUTH="Authorization: Basic $(printf '%s' "admin:$(cat "$TMP/data/initial-admin-password")" | base64 -w0)"
+
+timeout 600 st run "http://127.0.0.1:$PORT/api/v1/openapi.json" -H "$AUTH" --checks all -n "$EXAMPLES" \
+    --request-timeout 10 --seed 1 >"$TMP/st.log" 2>&1
+rc=$?
+grep -E "^  (✅|❌|⏭)|generated|^_____|^- ST|Expected|Invalid component" "$TMP/st.log"
+if [ "$rc" = 0 ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "ok - schemathesis: every check passed on every operation"
+    echo "1 passed, 0 failed"
+else
+    tail -n 60 "$TMP/st.log"
+    echo "not ok - schemathesis exited $rc"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
