@@ -13,15 +13,20 @@ public final class IdentityService: Sendable {
     public let store: any IdentityStore
     /// Password hashing parameters for new passwords.
     public let hasher: PasswordHasher
+    /// Trusted OIDC issuers, whose access tokens are accepted as passwords and bearer tokens.
+    public let oidc: OIDCVerifier?
     private let threadPool: NIOThreadPool
     private let cacheSeconds: TimeInterval
     private let cache = Mutex<[SHA256Digest: (principal: Principal, until: Date)]>([:])
 
     /// Creates the service.
-    public init(store: any IdentityStore, hasher: PasswordHasher = .standard, cacheSeconds: TimeInterval = 30, threadPool: NIOThreadPool = .singleton)
-    {
+    public init(
+        store: any IdentityStore, hasher: PasswordHasher = .standard, oidc: OIDCVerifier? = nil, cacheSeconds: TimeInterval = 30,
+        threadPool: NIOThreadPool = .singleton
+    ) {
         self.store = store
         self.hasher = hasher
+        self.oidc = oidc
         self.cacheSeconds = cacheSeconds
         self.threadPool = threadPool
     }
@@ -32,7 +37,12 @@ public final class IdentityService: Sendable {
         let key = Self.cacheKey(username, password)
         if let hit = cache.withLock({ $0[key] }), hit.until > now { return hit.principal }
         let principal: Principal
-        if let robot = RobotName(parsing: username) {
+        if let oidc, password.utf8.count(where: { $0 == UInt8(ascii: ".") }) == 2,
+            let external = try? await oidc.principal(for: password, now: now)
+        {
+            // `docker login -u anything -p <OIDC access token>`: the token is the credential.
+            principal = external
+        } else if let robot = RobotName(parsing: username) {
             principal = try await authenticateRobot(robot, key: password, now: now)
         } else {
             guard let user = try await store.user(named: username) else {

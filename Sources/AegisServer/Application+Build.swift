@@ -44,8 +44,13 @@ public func buildApplication(
     let keys = try SigningKeys.load(
         directory: configuration.keysDirectory, rotation: Double(auth.keyRotationDays) * day, overlap: 30 * day)
     let tokens = await TokenService(keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds)
+    let oidc =
+        auth.oidcIssuers.isEmpty
+        ? nil
+        : OIDCVerifier(
+            issuers: auth.oidcIssuers, refreshInterval: Double(auth.oidcKeyRefreshSeconds), logger: logger)
     let identity = IdentityService(
-        store: storage.metadata, hasher: PasswordHasher(rounds: auth.scryptRounds, blockSize: 8, parallelism: 1),
+        store: storage.metadata, hasher: PasswordHasher(rounds: auth.scryptRounds, blockSize: 8, parallelism: 1), oidc: oidc,
         cacheSeconds: Double(auth.credentialCacheSeconds))
     if try await identity.bootstrapAdministrator(passwordFile: configuration.initialPasswordPath) {
         logger.notice(

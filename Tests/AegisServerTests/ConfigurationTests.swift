@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisServer
 import Foundation
@@ -39,6 +40,28 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
         defer { try? FileManager.default.removeItem(at: file) }
         try text.write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try AegisConfiguration.load(file: file.path, environment: [:]) }
+    }
+
+    @Test func oidcIssuersComeFromArrayTables() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        [[oidc]]
+        name = "keycloak"
+        issuer = "https://sso.example.com/realms/aegis/"
+        audience = "aegisguard"
+        roles_claim = "resource_access.aegisguard.roles"
+        admin_values = ["aegis-admin"]
+        [oidc.role_map]
+        "acme-devs" = "acme:developer"
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let issuer = try #require(try AegisConfiguration.load(file: file.path, environment: [:]).auth.oidcIssuers.first)
+        #expect(issuer.issuer == "https://sso.example.com/realms/aegis")
+        #expect(issuer.rolesClaim == "resource_access.aegisguard.roles")
+        #expect(issuer.roleMap == ["acme-devs": "acme:developer"])
+        #expect(issuer.adminValues == ["aegis-admin"])
+        try "[[oidc]]\nname = \"x\"\nissuer = \"http://sso.example.com\"\naudience = \"a\"\n".write(to: file, atomically: true, encoding: .utf8)
         #expect(throws: ConfigurationError.self) { try AegisConfiguration.load(file: file.path, environment: [:]) }
     }
 

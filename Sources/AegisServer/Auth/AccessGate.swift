@@ -71,15 +71,15 @@ struct AccessGate: Sendable {
     func authenticate(_ request: Request) async throws -> Credential {
         guard let header = request.headers[.authorization] else { return .anonymous }
         if let token = Self.value(of: header, scheme: "Bearer") {
-            do {
-                let verified = try await tokens.verify(token)
-                guard !verified.isRefresh else { throw AuthError(.invalidToken, "refresh tokens are accepted only at /token") }
-                return .bearer(verified)
-            } catch {
-                throw AuthChallenge.unauthorized(
-                    realm: realm(for: request), service: tokens.service, scope: nil, error: "invalid_token",
-                    message: "the bearer token is invalid or expired")
+            if let verified = try? await tokens.verify(token) {
+                if !verified.isRefresh { return .bearer(verified) }
+            } else if let oidc = identity.oidc, let principal = try? await oidc.principal(for: token) {
+                // An OIDC access token: authorized by the roles its claims map to, like Basic.
+                return .basic(principal)
             }
+            throw AuthChallenge.unauthorized(
+                realm: realm(for: request), service: tokens.service, scope: nil, error: "invalid_token",
+                message: "the bearer token is invalid or expired")
         }
         if let (username, password) = Self.basicCredentials(header) {
             do {

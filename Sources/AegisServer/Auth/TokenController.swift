@@ -83,7 +83,10 @@ struct TokenController: Sendable {
         var document = TokenResponse(
             token: issued.token, accessToken: issued.token, expiresIn: issued.expiresIn,
             issuedAt: issued.issuedAt.ISO8601Format(), scope: granted.map(\.description).joined(separator: " "))
-        if refresh { document.refreshToken = try await gate.tokens.issueRefresh(subject: principal.name) }
+        // Refresh tokens only for local identities: an OIDC user refreshes at its own IdP.
+        if refresh, !principal.name.contains(":") {
+            document.refreshToken = try await gate.tokens.issueRefresh(subject: principal.name)
+        }
         gate.audit.record(
             tokenRecord(context, principal: principal.description, allowed: true, reason: "token issued", scopes: granted))
         return try json(document, status: .ok)

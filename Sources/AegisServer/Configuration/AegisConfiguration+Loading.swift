@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import Foundation
 import TOMLKit
@@ -52,6 +53,9 @@ extension AegisConfiguration {
             $0.auth.credentialCacheSeconds = try $1.int(in: 0...3600)
         },
         Setting("auth.audit_retention_days", "AEGIS_AUDIT_RETENTION_DAYS") { $0.auth.auditRetentionDays = try $1.int(in: 1...3650) },
+        Setting("auth.oidc_key_refresh_seconds", "AEGIS_OIDC_KEY_REFRESH_SECONDS") {
+            $0.auth.oidcKeyRefreshSeconds = try $1.int(in: 0...86400)
+        },
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
         },
@@ -64,8 +68,11 @@ extension AegisConfiguration {
         } catch let error as TOMLParseError {
             throw ConfigurationError("configuration file is not valid TOML: \(error.debugDescription)")
         }
+        if let issuers = table["oidc"] {
+            auth.oidcIssuers = try Self.oidcIssuers(issuers)
+        }
         var values: [String: SettingValue] = [:]
-        Self.flatten(table, prefix: "", into: &values)
+        Self.flatten(table, prefix: "", into: &values, skipping: ["oidc"])
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             guard let setting = Self.settings.first(where: { $0.key == key }) else {
                 throw ConfigurationError("unknown configuration key '\(key)'")
@@ -82,8 +89,10 @@ extension AegisConfiguration {
         }
     }
 
-    private static func flatten(_ table: TOMLTable, prefix: String, into values: inout [String: SettingValue]) {
-        for key in table.keys {
+    private static func flatten(
+        _ table: TOMLTable, prefix: String, into values: inout [String: SettingValue], skipping: Set<String> = []
+    ) {
+        for key in table.keys where !skipping.contains(key) {
             let name = prefix.isEmpty ? key : "\(prefix).\(key)"
             guard let value = table[key] else { continue }
             if let nested = value.table {
@@ -98,6 +107,40 @@ extension AegisConfiguration {
 extension String {
     fileprivate func trimmingSuffix(_ suffix: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
+
+extension AegisConfiguration {
+    /// `[[oidc]]` tables: `name`, `issuer`, `audience` (required), `username_claim`, `roles_claim`,
+    /// `admin_values`, and a `[oidc.role_map]` of claim value → `"tenant:role"`.
+    static func oidcIssuers(_ value: any TOMLValueConvertible) throws -> [OIDCIssuer] {
+        guard let array = value.array else { throw ConfigurationError("'oidc' must be an array of tables ([[oidc]])") }
+        let known: Set<String> = ["name", "issuer", "audience", "username_claim", "roles_claim", "admin_values", "role_map"]
+        return try array.enumerated().map { index, element in
+            guard let table = element.table else { throw ConfigurationError("oidc[\(index)] must be a table") }
+            if let unknown = table.keys.first(where: { !known.contains($0) }) {
+                throw ConfigurationError("unknown key 'oidc[\(index)].\(unknown)'")
+            }
+            func string(_ key: String) throws -> String {
+                guard let text = table[key]?.string, !text.isEmpty else { throw ConfigurationError("oidc[\(index)].\(key) is required") }
+                return text
+            }
+            var issuer = OIDCIssuer(name: try string("name"), issuer: try string("issuer").trimmingSuffix("/"), audience: try string("audience"))
+            guard issuer.issuer.hasPrefix("https://") || issuer.issuer.hasPrefix("http://127.0.0.1") || issuer.issuer.hasPrefix("http://localhost")
+            else { throw ConfigurationError("oidc[\(index)].issuer must be https (plain http only on loopback)") }
+            if let claim = table["username_claim"]?.string { issuer.usernameClaim = claim }
+            if let claim = table["roles_claim"]?.string { issuer.rolesClaim = claim }
+            if let values = table["admin_values"]?.array { issuer.adminValues = values.compactMap { $0.string } }
+            if let map = table["role_map"]?.table {
+                for key in map.keys {
+                    guard let target = map[key]?.string, target.contains(":") else {
+                        throw ConfigurationError("oidc[\(index)].role_map values are \"tenant:role\"")
+                    }
+                    issuer.roleMap[key] = target
+                }
+            }
+            return issuer
+        }
     }
 }
 

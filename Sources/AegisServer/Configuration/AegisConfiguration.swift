@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import Foundation
 
@@ -39,6 +40,10 @@ public struct AegisConfiguration: Sendable, Hashable {
         public var credentialCacheSeconds = 30
         /// Days audit records are kept.
         public var auditRetentionDays = 90
+        /// Trusted OpenID Connect issuers (`[[oidc]]` tables in the configuration file).
+        public var oidcIssuers: [OIDCIssuer] = []
+        /// Least seconds between two JWKS fetches of one issuer when tokens name unknown keys.
+        public var oidcKeyRefreshSeconds = 10
 
         public init() {}
     }
