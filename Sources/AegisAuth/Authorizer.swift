@@ -49,6 +49,9 @@ public struct Authorizer: Sendable {
         if let role = principal.roles[tenant], role.permissions.contains(action.permission) {
             return Decision(allowed: true, reason: "role \(role.rawValue) in \(tenant) grants \(action.rawValue)")
         }
+        if let grant = principal.grants.first(where: { $0.covers(repository) && $0.role.permissions.contains(action.permission) }) {
+            return Decision(allowed: true, reason: "grant \(grant.role.rawValue) on \(grant.pattern) allows \(action.rawValue)")
+        }
         if action == .pull, isPublic {
             return Decision(allowed: true, reason: "repository is public")
         }

@@ -123,7 +123,10 @@ public final class IdentityService: Sendable {
 
     private func principal(for user: UserRecord) async throws -> Principal {
         let roles = try await store.roles(of: user.name).compactMapValues(Role.init(rawValue:))
-        return Principal(kind: .user, name: user.name, isSystemAdmin: user.isSystemAdmin, roles: roles)
+        let grants = try await store.grants(of: user.name).compactMap { grant in
+            Role(rawValue: grant.role).flatMap { try? RepositoryGrant(pattern: grant.pattern, role: $0) }
+        }
+        return Principal(kind: .user, name: user.name, isSystemAdmin: user.isSystemAdmin, roles: roles, grants: grants)
     }
 
     private static func principal(for robot: RobotRecord) -> Principal {

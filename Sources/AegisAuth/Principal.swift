@@ -17,13 +17,16 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
     public var isSystemAdmin: Bool
     /// Roles per tenant.
     public var roles: [TenantID: Role]
+    /// Roles on single repositories or repository paths.
+    public var grants: [RepositoryGrant]
 
     /// Creates a principal.
-    public init(kind: Kind, name: String, isSystemAdmin: Bool = false, roles: [TenantID: Role] = [:]) {
+    public init(kind: Kind, name: String, isSystemAdmin: Bool = false, roles: [TenantID: Role] = [:], grants: [RepositoryGrant] = []) {
         self.kind = kind
         self.name = name
         self.isSystemAdmin = isSystemAdmin
         self.roles = roles
+        self.grants = grants
     }
 
     /// Nobody: allowed only what public repositories offer.

@@ -12,7 +12,8 @@ public struct TenantID: Hashable, Sendable, CustomStringConvertible, Comparable 
         self.value = String(value)
     }
 
-    init(unchecked value: String) { self.value = value }
+    /// For values already validated as part of a repository name.
+    package init(unchecked value: String) { self.value = value }
 
     public var description: String { value }
 

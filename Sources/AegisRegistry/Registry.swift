@@ -80,11 +80,11 @@ extension Registry {
         return Page(items: items, next: items.last.map(cursor), pageSize: size)
     }
 
-    /// Repository names in lexical order (`/v2/_catalog`), of `tenants` only when given.
-    public func catalog(n: Int?, last: String?, tenants: [TenantID]? = nil) async throws -> Page<String> {
+    /// Repository names in lexical order (`/v2/_catalog`), only those `visible` lets through when given.
+    public func catalog(n: Int?, last: String?, visible: RepositoryFilter? = nil) async throws -> Page<String> {
         let size = try pageSize(n)
-        guard size > 0, tenants?.isEmpty != true else { return Page(items: [], next: nil, pageSize: size) }
-        let rows = try await metadata.repositoryNames(after: last, limit: size + 1, tenants: tenants)
+        guard size > 0, visible?.isEmpty != true else { return Page(items: [], next: nil, pageSize: size) }
+        let rows = try await metadata.repositoryNames(after: last, limit: size + 1, visible: visible)
         return page(rows, size: size) { $0 }
     }
 }

@@ -8,7 +8,9 @@ struct AegisGuardCommand: AsyncParsableCommand {
         commandName: "aegisguard",
         abstract: "A multi-tenant, zero-trust OCI artifact registry.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, RepoCommand.self],
+        subcommands: [
+            ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, GrantCommand.self, RepoCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 }

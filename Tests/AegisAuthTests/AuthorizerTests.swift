@@ -72,3 +72,22 @@ import Testing
         #expect(ResourceScope.parseList(["repository:a/b:pull repository:c/d:push"]).count == 2)
     }
 }
+
+@Suite struct RepositoryGrantTests {
+    @Test func grantsCoverExactNamesOrPathsAndOnlyTheirRole() throws {
+        let principal = Principal(
+            kind: .user, name: "gus",
+            grants: [try RepositoryGrant(pattern: "acme/team/*", role: .developer), try RepositoryGrant(pattern: "acme/app", role: .reader)])
+        let authorizer = Authorizer()
+        #expect(authorizer.decide(principal, .push, on: try RepositoryName("acme/team/x"), isPublic: false).allowed)
+        #expect(authorizer.decide(principal, .push, on: try RepositoryName("acme/team/x/y"), isPublic: false).allowed)
+        #expect(!authorizer.decide(principal, .push, on: try RepositoryName("acme/teams"), isPublic: false).allowed)
+        #expect(!authorizer.decide(principal, .delete, on: try RepositoryName("acme/team/x"), isPublic: false).allowed)
+        #expect(authorizer.decide(principal, .pull, on: try RepositoryName("acme/app"), isPublic: false).allowed)
+        #expect(!authorizer.decide(principal, .push, on: try RepositoryName("acme/app"), isPublic: false).allowed)
+        #expect(!authorizer.decide(principal, .pull, on: try RepositoryName("acme/app2"), isPublic: false).allowed)
+        #expect(throws: RegistryError.self) { try RepositoryGrant(pattern: "Bad/*", role: .reader) }
+        #expect(throws: RegistryError.self) { try RepositoryGrant(pattern: "acme", role: .reader) }
+        #expect(try RepositoryGrant(pattern: "acme/*", role: .reader).tenant.value == "acme")
+    }
+}

@@ -24,7 +24,7 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/members", [.get, .head]), ("/api/v1/tenants/:tenant/members/:user", [.put, .delete]),
         ("/api/v1/tenants/:tenant/robots", [.get, .head, .post]), ("/api/v1/tenants/:tenant/robots/:robot", [.delete]),
         ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),
-        ("/api/v1/users/:user", [.delete]),
+        ("/api/v1/users/:user", [.delete]), ("/api/v1/tenants/:tenant/grants", [.get, .head, .put, .delete]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -39,6 +39,7 @@ struct APIController: Sendable {
         addUserRoutes(to: api)
         addMemberRoutes(to: api)
         addRobotRoutes(to: api)
+        addGrantRoutes(to: api)
         addAuditRoutes(to: api)
     }
 

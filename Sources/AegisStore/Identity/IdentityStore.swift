@@ -24,6 +24,16 @@ public protocol IdentityStore: Sendable {
     /// Members of a tenant with their role names.
     func members(of tenant: TenantID) async throws -> [(user: String, role: String)]
 
+    // MARK: Repository grants
+
+    /// Gives `user` the role on a repository or repository path (`acme/app`, `acme/team/*`) in
+    /// `tenant`; nil removes it. - Throws: `StoreError.notFound` without the user or tenant.
+    func setGrant(_ role: String?, of user: String, on pattern: String, in tenant: TenantID) async throws
+    /// Patterns and role names granted to a user.
+    func grants(of user: String) async throws -> [(pattern: String, role: String)]
+    /// Grants inside a tenant.
+    func grants(in tenant: TenantID) async throws -> [(user: String, pattern: String, role: String)]
+
     // MARK: Robots
 
     /// - Throws: `StoreError.conflict` when the tenant already has a robot of that name; `.notFound` without the tenant.

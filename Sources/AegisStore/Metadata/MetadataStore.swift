@@ -1,6 +1,23 @@
 import AegisCore
 import Foundation
 
+/// Which repositories a listing may show: whole tenants, exact names and name prefixes.
+public struct RepositoryFilter: Sendable, Hashable {
+    public var tenants: [TenantID]
+    public var names: [String]
+    /// Prefixes ending in `/`.
+    public var prefixes: [String]
+
+    public init(tenants: [TenantID], names: [String] = [], prefixes: [String] = []) {
+        self.tenants = tenants
+        self.names = names
+        self.prefixes = prefixes
+    }
+
+    /// Whether nothing at all is visible.
+    public var isEmpty: Bool { tenants.isEmpty && names.isEmpty && prefixes.isEmpty }
+}
+
 /// Registry metadata: tenants, repositories, blob links, manifests, tags, uploads.
 ///
 /// Every method is one transaction: a crash leaves either all of a change or none of it.
@@ -22,8 +39,9 @@ public protocol MetadataStore: Sendable {
     func repository(_ name: RepositoryName) async throws -> RepositoryRecord?
     /// The repository, created when missing. - Throws: `NAME_UNKNOWN` when its tenant does not exist.
     func createRepositoryIfNeeded(_ name: RepositoryName) async throws -> RepositoryRecord
-    /// Repository names in lexical order after `after`, at most `limit`, of `tenants` only when given.
-    func repositoryNames(after: String?, limit: Int, tenants: [TenantID]?) async throws -> [String]
+    /// Repository names in lexical order after `after`, at most `limit`; when `visible` is given,
+    /// only those it lets through.
+    func repositoryNames(after: String?, limit: Int, visible: RepositoryFilter?) async throws -> [String]
 
     // MARK: Blobs
 

@@ -80,6 +80,42 @@ extension SQLiteMetadataStore: IdentityStore {
         }
     }
 
+    public func setGrant(_ role: String?, of user: String, on pattern: String, in tenant: TenantID) async throws {
+        try await pool.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) == true else {
+                throw StoreError(.notFound, "user '\(user)' does not exist")
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [tenant.value]) == true else {
+                throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+            }
+            if let role {
+                try db.execute(
+                    sql: """
+                        INSERT INTO grants(tenant, user, pattern, role) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(user, pattern) DO UPDATE SET role = excluded.role
+                        """,
+                    arguments: [tenant.value, user, pattern, role])
+            } else {
+                try db.execute(sql: "DELETE FROM grants WHERE user = ? AND pattern = ?", arguments: [user, pattern])
+                guard db.changesCount > 0 else { throw StoreError(.notFound, "'\(user)' has no grant on '\(pattern)'") }
+            }
+        }
+    }
+
+    public func grants(of user: String) async throws -> [(pattern: String, role: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT pattern, role FROM grants WHERE user = ?"), arguments: [user])
+                .map { (pattern: $0["pattern"], role: $0["role"]) }
+        }
+    }
+
+    public func grants(in tenant: TenantID) async throws -> [(user: String, pattern: String, role: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT user, pattern, role FROM grants WHERE tenant = ? ORDER BY user, pattern", arguments: [tenant.value])
+                .map { (user: $0["user"], pattern: $0["pattern"], role: $0["role"]) }
+        }
+    }
+
     private static func user(from row: Row) -> UserRecord {
         UserRecord(
             name: row["name"], passwordHash: row["password_hash"], isSystemAdmin: row["system_admin"],

@@ -93,6 +93,18 @@ extension SQLiteMetadataStore {
                     ALTER TABLE repositories ADD COLUMN public INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v3-repository-grants") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE grants(
+                        tenant TEXT NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        user TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+                        pattern TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        PRIMARY KEY(user, pattern)) WITHOUT ROWID;
+                    CREATE INDEX grants_tenant ON grants(tenant);
+                    """)
+        }
         return migrator
     }
 }

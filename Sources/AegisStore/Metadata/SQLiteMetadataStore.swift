@@ -102,13 +102,23 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func repositoryNames(after: String?, limit: Int, tenants: [TenantID]?) async throws -> [String] {
+    public func repositoryNames(after: String?, limit: Int, visible: RepositoryFilter?) async throws -> [String] {
         try await pool.read { db in
             var sql = "SELECT name FROM repositories WHERE name > ?"
             var arguments: StatementArguments = [after ?? ""]
-            if let tenants {
-                sql += " AND tenant IN (\(databaseQuestionMarks(count: tenants.count)))"
-                arguments += StatementArguments(tenants.map(\.value))
+            if let visible {
+                var conditions = ["tenant IN (\(databaseQuestionMarks(count: visible.tenants.count)))"]
+                arguments += StatementArguments(visible.tenants.map(\.value))
+                if !visible.names.isEmpty {
+                    conditions.append("name IN (\(databaseQuestionMarks(count: visible.names.count)))")
+                    arguments += StatementArguments(visible.names)
+                }
+                for prefix in visible.prefixes {
+                    // substr, not LIKE: names may contain `_`, a LIKE wildcard.
+                    conditions.append("substr(name, 1, ?) = ?")
+                    arguments += [prefix.utf8.count, prefix]
+                }
+                sql += " AND (\(conditions.joined(separator: " OR ")))"
             }
             sql += " ORDER BY name LIMIT ?"
             arguments += [limit]
