@@ -21,13 +21,17 @@ struct ServeCommand: AsyncParsableCommand {
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let configuredPort = configuration.port
+        let passwordFile = URL(fileURLWithPath: configuration.initialPasswordPath).standardizedFileURL.path
         let app = try await buildApplication(configuration) { address in
-            let banner = """
+            var banner = """
                 AegisGuard listening on http://\(host):\(address?.port ?? configuredPort)
                   data directory: \(dataDirectory)
                   create a tenant: aegisguard tenant create <name> --data-dir \(dataDirectory)
 
                 """
+            if FileManager.default.fileExists(atPath: passwordFile) {
+                banner += "  administrator: admin, password in \(passwordFile) (delete the file once you have it)\n"
+            }
             // Unbuffered, so scripts waiting for the banner see it at once.
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
