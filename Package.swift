@@ -60,6 +60,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AegisGas",
+            dependencies: ["AegisCore", "AegisStore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisRegistry",
             dependencies: [
                 "AegisCore",
@@ -74,6 +79,7 @@ let package = Package(
             name: "AegisServer",
             dependencies: [
                 "AegisAuth",
+                "AegisGas",
                 "AegisCore",
                 "AegisStore",
                 "AegisRegistry",
@@ -105,6 +111,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AegisGasTests",
+            dependencies: ["AegisCore", "AegisStore", "AegisGas"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "AegisAuthTests",
             dependencies: ["AegisCore", "AegisAuth", .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
@@ -122,6 +133,7 @@ let package = Package(
             name: "AegisServerTests",
             dependencies: [
                 "AegisAuth",
+                "AegisGas",
                 "AegisCore",
                 "AegisStore",
                 "AegisRegistry",

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisGas
 import AegisRegistry
 import AegisStore
 import Foundation
@@ -61,9 +62,14 @@ public func buildApplication(
         identity: identity, tokens: tokens, authorizer: Authorizer(), audit: audit, publicURL: auth.publicURL,
         publicRepositories: PublicRepositoryCache(store: storage.metadata))
 
+    let gas = GasContext(
+        schedule: .standard, settings: configuration.gas,
+        accounts: GasAccounts(store: storage.metadata, defaultBudget: configuration.gas.defaultBudget), ledger: GasLedgerLog())
+
     let router = Router(context: AegisRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    RegistryController(registry: registry, gate: gate).addRoutes(to: router)
+    router.add(middleware: GasMiddleware(gas: gas))
+    RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
     TokenController(gate: gate).addRoutes(to: router)
     APIController(gate: gate, store: storage.metadata).addRoutes(to: router)
 
@@ -79,6 +85,7 @@ public func buildApplication(
         services: [
             UploadExpiryService(
                 registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
+            GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
             AuditService(
                 log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
         ],

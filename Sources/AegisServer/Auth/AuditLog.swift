@@ -4,12 +4,12 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// Authorization decisions waiting to be written. Requests only append to memory; `AuditService`
-/// writes batches once a second, so auditing every pull costs no transaction per request.
-final class AuditLog: Sendable {
-    private let pending = Mutex<[AuditRecord]>([])
-    /// Beyond this many unwritten records the oldest are dropped (and counted) rather than
-    /// letting memory grow without bound when the store is unavailable.
+/// Records waiting to be written in batches (audit records, gas charges). Requests only append to
+/// memory; a background service writes them, so recording costs no transaction per request.
+final class BatchLog<Element: Sendable>: Sendable {
+    private let pending = Mutex<[Element]>([])
+    /// Beyond this many unwritten records the oldest are dropped (and counted) rather than letting
+    /// memory grow without bound while the store is unavailable.
     private let capacity: Int
     private let dropped = Mutex<Int>(0)
 
@@ -17,9 +17,9 @@ final class AuditLog: Sendable {
         self.capacity = capacity
     }
 
-    func record(_ record: AuditRecord) {
+    func record(_ element: Element) {
         let overflow = pending.withLock { pending -> Bool in
-            pending.append(record)
+            pending.append(element)
             guard pending.count > capacity else { return false }
             pending.removeFirst(pending.count - capacity)
             return true
@@ -27,7 +27,7 @@ final class AuditLog: Sendable {
         if overflow { dropped.withLock { $0 += 1 } }
     }
 
-    func drain() -> [AuditRecord] {
+    func drain() -> [Element] {
         pending.withLock { pending in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
@@ -42,6 +42,9 @@ final class AuditLog: Sendable {
         }
     }
 }
+
+/// Authorization decisions waiting to be written.
+typealias AuditLog = BatchLog<AuditRecord>
 
 /// Writes the audit log's pending records every `interval`, and once more at shutdown; once an
 /// hour deletes records older than the retention period.

@@ -56,6 +56,13 @@ extension AegisConfiguration {
         Setting("auth.oidc_key_refresh_seconds", "AEGIS_OIDC_KEY_REFRESH_SECONDS") {
             $0.auth.oidcKeyRefreshSeconds = try $1.int(in: 0...86400)
         },
+        Setting("gas.default_limit", "AEGIS_GAS_DEFAULT_LIMIT") { $0.gas.defaultLimit = UInt64(try $1.int(in: 1000...Int.max)) },
+        Setting("gas.max_limit", "AEGIS_GAS_MAX_LIMIT") { $0.gas.maxLimit = UInt64(try $1.int(in: 1000...Int.max)) },
+        Setting("gas.default_budget", "AEGIS_GAS_DEFAULT_BUDGET") {
+            let budget = try $1.int(in: 0...Int.max)
+            $0.gas.defaultBudget = budget == 0 ? nil : UInt64(budget)
+        },
+        Setting("gas.price", "AEGIS_GAS_PRICE") { $0.gas.price = UInt64(try $1.int(in: 0...1_000_000_000)) },
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
         },

@@ -23,6 +23,22 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var uploadSweepIntervalSeconds: Int = 600
     /// Identity and tokens.
     public var auth = AuthSettings()
+    /// Gas metering.
+    public var gas = GasSettings()
+
+    /// Gas limits, budgets and price.
+    public struct GasSettings: Sendable, Hashable {
+        /// A request's gas limit when it names none.
+        public var defaultLimit: UInt64 = 20_000_000
+        /// The most a request may ask for with `Aegis-Gas-Limit`.
+        public var maxLimit: UInt64 = 1_000_000_000
+        /// Each tenant's budget per calendar month unless set per tenant; nil is unlimited.
+        public var defaultBudget: UInt64?
+        /// Price per gas in nano-credits (the fee market moves it; this is its floor).
+        public var price: UInt64 = 1
+
+        public init() {}
+    }
 
     /// Settings of the token service and password hashing.
     public struct AuthSettings: Sendable, Hashable {

@@ -1,3 +1,4 @@
+import AegisGas
 import Hummingbird
 import Logging
 
@@ -6,6 +7,8 @@ import Logging
 public struct AegisRequestContext: RequestContext {
     /// Hummingbird's core storage (logger with request id, parameters, endpoint path).
     public var coreContext: CoreRequestContextStorage
+    /// The request's gas meter (set by `GasMiddleware` on metered surfaces).
+    public var gas: GasMeter?
 
     /// Creates the context for a new request.
     public init(source: Source) {

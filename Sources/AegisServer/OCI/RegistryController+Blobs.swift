@@ -7,7 +7,7 @@ import HTTPTypes
 import Hummingbird
 
 extension RegistryController {
-    func getBlob(_ digest: Digest, in name: RepositoryName, request: Request) async throws -> Response {
+    func getBlob(_ digest: Digest, in name: RepositoryName, request: Request, context: AegisRequestContext) async throws -> Response {
         let size = try await registry.blobSize(digest, in: name)
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
@@ -28,6 +28,7 @@ extension RegistryController {
         guard request.method != .head, let range else {
             return Response(status: status, headers: headers)
         }
+        try chargeEgress(length, context: context)
         let registry = self.registry
         let body = ResponseBody(contentLength: Int(length)) { writer in
             try await registry.readBlob(digest, range: range) { chunk in try await writer.write(chunk) }
@@ -35,7 +36,7 @@ extension RegistryController {
         return Response(status: status, headers: headers, body: body)
     }
 
-    func postUpload(in name: RepositoryName, access: Access, request: Request) async throws -> Response {
+    func postUpload(in name: RepositoryName, access: Access, request: Request, context: AegisRequestContext) async throws -> Response {
         if let mount = request.query("mount") {
             let digest = try Digest(parsing: mount)
             let source = try request.query("from").map { try RepositoryName($0) }
@@ -49,7 +50,8 @@ extension RegistryController {
             // Not mountable: answer as the spec asks, with a fresh session.
         } else if let text = request.query("digest") {
             let digest = try Digest(parsing: text)
-            _ = try await registry.uploadBlob(to: name, digest: digest, contentLength: request.contentLength, body: request.body)
+            _ = try await registry.uploadBlob(
+                to: name, digest: digest, contentLength: request.contentLength, body: meteredBody(request, context: context))
             return blobCreated(digest, in: name)
         }
         var algorithm = DigestAlgorithm.sha256
@@ -63,21 +65,21 @@ extension RegistryController {
         return Response(status: .accepted, headers: uploadHeaders(session, in: name))
     }
 
-    func patchUpload(_ id: UploadID, in name: RepositoryName, request: Request) async throws -> Response {
+    func patchUpload(_ id: UploadID, in name: RepositoryName, request: Request, context: AegisRequestContext) async throws -> Response {
         let range = try request.headers[.contentRange].map { try ChunkRange(parsing: $0) }
         let session = try await registry.appendChunk(
-            to: id, in: name, range: range, contentLength: request.contentLength, body: request.body)
+            to: id, in: name, range: range, contentLength: request.contentLength, body: meteredBody(request, context: context))
         return Response(status: .accepted, headers: uploadHeaders(session, in: name))
     }
 
-    func putUpload(_ id: UploadID, in name: RepositoryName, request: Request) async throws -> Response {
+    func putUpload(_ id: UploadID, in name: RepositoryName, request: Request, context: AegisRequestContext) async throws -> Response {
         guard let text = request.query("digest") else {
             throw RegistryError(.digestInvalid, "the digest query parameter is required to close an upload")
         }
         let digest = try Digest(parsing: text)
         let range = try request.headers[.contentRange].map { try ChunkRange(parsing: $0) }
         _ = try await registry.finishUpload(
-            id, in: name, digest: digest, range: range, contentLength: request.contentLength, body: request.body)
+            id, in: name, digest: digest, range: range, contentLength: request.contentLength, body: meteredBody(request, context: context))
         return blobCreated(digest, in: name)
     }
 

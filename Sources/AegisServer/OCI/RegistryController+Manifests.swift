@@ -7,7 +7,7 @@ import HTTPTypes
 import Hummingbird
 
 extension RegistryController {
-    func getManifest(_ reference: Reference, in name: RepositoryName, head: Bool) async throws -> Response {
+    func getManifest(_ reference: Reference, in name: RepositoryName, head: Bool, context: AegisRequestContext) async throws -> Response {
         let manifest = try await registry.manifest(reference, in: name)
         let headers: HTTPFields = [
             .contentType: manifest.mediaType,
@@ -16,10 +16,11 @@ extension RegistryController {
             .eTag: "\"\(manifest.digest)\"",
         ]
         if head { return Response(status: .ok, headers: headers) }
+        try chargeEgress(manifest.size, context: context)
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: manifest.content)))
     }
 
-    func putManifest(_ reference: Reference, in name: RepositoryName, request: Request) async throws -> Response {
+    func putManifest(_ reference: Reference, in name: RepositoryName, request: Request, context: AegisRequestContext) async throws -> Response {
         if let length = request.contentLength, length > registry.limits.maxManifestBytes {
             throw RegistryError(
                 .payloadTooLarge, "manifest exceeds the limit of \(registry.limits.maxManifestBytes) bytes",
@@ -27,7 +28,7 @@ extension RegistryController {
         }
         let pushed = try await registry.putManifest(
             in: name, reference: reference, extraTags: request.queryValues("tag"),
-            contentType: request.headers[.contentType], body: request.body)
+            contentType: request.headers[.contentType], body: meteredBody(request, context: context))
         var headers: HTTPFields = [
             .location: "/v2/\(name)/manifests/\(pushed.digest)",
             .dockerContentDigest: pushed.digest.description,

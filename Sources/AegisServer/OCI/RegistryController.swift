@@ -13,6 +13,7 @@ import Hummingbird
 struct RegistryController: Sendable {
     let registry: Registry
     let gate: AccessGate
+    let gas: GasContext
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         for method: HTTPRequest.Method in [.get, .head] {
@@ -26,6 +27,7 @@ struct RegistryController: Sendable {
     func respond(_ request: Request, context: AegisRequestContext) async throws -> Response {
         let route = try route(of: request)
         let access = try await gate.check(route.requirement(for: request.method), request: request, requestID: context.id)
+        try await meter(route, access: access, request: request, context: context)
         return try await dispatch(route, access: access, request: request, context: context)
     }
 
@@ -51,16 +53,16 @@ struct RegistryController: Sendable {
         case (.catalog, .get):
             return try await catalog(request, access: access)
         case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
-            return try await getBlob(digest, in: name, request: request)
+            return try await getBlob(digest, in: name, request: request, context: context)
         case (.blob(let name, let digest), .delete):
             try await registry.deleteBlob(digest, in: name)
             return Response(status: .accepted, headers: [.contentLength: "0"])
         case (.uploads(let name), .post):
-            return try await postUpload(in: name, access: access, request: request)
+            return try await postUpload(in: name, access: access, request: request, context: context)
         case (.upload(let name, let id), .patch):
-            return try await patchUpload(id, in: name, request: request)
+            return try await patchUpload(id, in: name, request: request, context: context)
         case (.upload(let name, let id), .put):
-            return try await putUpload(id, in: name, request: request)
+            return try await putUpload(id, in: name, request: request, context: context)
         case (.upload(let name, let id), .get):
             let session = try await registry.uploadStatus(id, in: name)
             return Response(status: .noContent, headers: uploadHeaders(session, in: name))
@@ -68,9 +70,9 @@ struct RegistryController: Sendable {
             try await registry.cancelUpload(id, in: name)
             return Response(status: .noContent)
         case (.manifest(let name, let reference), .get), (.manifest(let name, let reference), .head):
-            return try await getManifest(reference, in: name, head: request.method == .head)
+            return try await getManifest(reference, in: name, head: request.method == .head, context: context)
         case (.manifest(let name, let reference), .put):
-            return try await putManifest(reference, in: name, request: request)
+            return try await putManifest(reference, in: name, request: request, context: context)
         case (.manifest(let name, let reference), .delete):
             try await registry.deleteManifest(reference, in: name)
             return Response(status: .accepted, headers: [.contentLength: "0"])

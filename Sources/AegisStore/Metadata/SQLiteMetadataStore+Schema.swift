@@ -105,6 +105,28 @@ extension SQLiteMetadataStore {
                     CREATE INDEX grants_tenant ON grants(tenant);
                     """)
         }
+        migrator.registerMigration("v4-gas-ledger") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE gas_ledger(
+                        id INTEGER PRIMARY KEY,
+                        time REAL NOT NULL,
+                        tenant TEXT NOT NULL,
+                        principal TEXT NOT NULL,
+                        operation TEXT NOT NULL,
+                        repository TEXT,
+                        request_id TEXT NOT NULL,
+                        gas INTEGER NOT NULL,
+                        price INTEGER NOT NULL,
+                        schedule TEXT NOT NULL,
+                        out_of_gas INTEGER NOT NULL);
+                    CREATE INDEX gas_ledger_tenant_time ON gas_ledger(tenant, time);
+                    -- Append-only: rows are never changed.
+                    CREATE TRIGGER gas_ledger_no_update BEFORE UPDATE ON gas_ledger
+                    BEGIN SELECT RAISE(ABORT, 'the gas ledger is append-only'); END;
+                    ALTER TABLE tenants ADD COLUMN gas_budget INTEGER;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,104 @@
+import AegisCore
+import AegisStore
+import Foundation
+import Synchronization
+
+/// Each tenant's gas budget for the current billing period (a calendar month, UTC), kept in memory
+/// so that every request can be checked without a query: loaded from the ledger on first use,
+/// then moved by reservations and settlements.
+///
+/// A request reserves what can be known up front (intrinsic gas plus a declared `Content-Length`);
+/// it may use more while streaming, up to its own gas limit. So a tenant is never charged past its
+/// budget by more than the gas limits of the requests in flight when the budget ran out.
+public final class GasAccounts: Sendable {
+    private struct Account {
+        var period: Date
+        var used: UInt64
+        var reserved: UInt64
+        var budget: UInt64?
+    }
+
+    /// A reservation to settle.
+    public struct Reservation: Sendable {
+        let tenant: TenantID
+        let gas: UInt64
+        let period: Date
+    }
+
+    private let store: any GasLedgerStore
+    private let defaultBudget: UInt64?
+    private let accounts = Mutex<[TenantID: Account]>([:])
+
+    /// Creates the accounts. - Parameter defaultBudget: for tenants without their own; nil is unlimited.
+    public init(store: any GasLedgerStore, defaultBudget: UInt64?) {
+        self.store = store
+        self.defaultBudget = defaultBudget
+    }
+
+    /// The first instant of the billing period containing `date`.
+    public static func period(of date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date
+    }
+
+    /// Reserves `gas` of the tenant's budget.
+    /// - Throws: `DENIED` with reason `budget_exhausted` when the budget cannot cover it.
+    public func reserve(_ gas: UInt64, for tenant: TenantID, now: Date = Date()) async throws -> Reservation {
+        let period = Self.period(of: now)
+        if accounts.withLock({ $0[tenant]?.period != period }) {
+            let used = try await store.gasUsed(by: tenant, since: period)
+            let budget = try await store.gasBudget(of: tenant) ?? defaultBudget
+            accounts.withLock { accounts in
+                // Another request may have loaded it meanwhile; the first load wins.
+                if accounts[tenant]?.period != period {
+                    accounts[tenant] = Account(period: period, used: used, reserved: 0, budget: budget)
+                }
+            }
+        }
+        let refusal = accounts.withLock { accounts -> (UInt64, UInt64)? in
+            guard var account = accounts[tenant] else { return nil }
+            if let budget = account.budget, account.used + account.reserved + gas > budget {
+                return (budget, account.used)
+            }
+            account.reserved += gas
+            accounts[tenant] = account
+            return nil
+        }
+        if let (budget, used) = refusal {
+            throw RegistryError(
+                .denied, "the tenant's gas budget for this period is exhausted",
+                detail: ["reason": "budget_exhausted", "budget": String(budget), "used": String(used)])
+        }
+        return Reservation(tenant: tenant, gas: gas, period: period)
+    }
+
+    /// Replaces a reservation by the gas actually used.
+    public func settle(_ reservation: Reservation, used: UInt64) {
+        accounts.withLock { accounts in
+            guard var account = accounts[reservation.tenant], account.period == reservation.period else { return }
+            account.reserved -= min(account.reserved, reservation.gas)
+            account.used += used
+            accounts[reservation.tenant] = account
+        }
+    }
+
+    /// Charges gas used without a reservation (a request refused before it reserved).
+    public func record(_ used: UInt64, for tenant: TenantID, now: Date = Date()) {
+        accounts.withLock { accounts in
+            guard var account = accounts[tenant], account.period == Self.period(of: now) else { return }
+            account.used += used
+            accounts[tenant] = account
+        }
+    }
+
+    /// Forgets a tenant's cached budget (after it changed).
+    public func forget(_ tenant: TenantID) {
+        _ = accounts.withLock { $0.removeValue(forKey: tenant) }
+    }
+
+    /// Used and budget of the current period, as known in memory (nil before first use).
+    public func snapshot(_ tenant: TenantID) -> (used: UInt64, reserved: UInt64, budget: UInt64?)? {
+        accounts.withLock { $0[tenant].map { ($0.used, $0.reserved, $0.budget) } }
+    }
+}

@@ -1,0 +1,106 @@
+import AegisAuth
+import AegisCore
+import AegisGas
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension RegistryController {
+    /// Bills the request to its repository's tenant, applies the client's gas limit, reserves what
+    /// is known up front and charges the intrinsic gas — all before any work.
+    func meter(_ route: OCIRoute, access: Access, request: Request, context: AegisRequestContext) async throws {
+        guard let meter = context.gas, let repository = route.repository else { return }
+        let operation = route.gasOperation(for: request.method, query: request.uri.query)
+        if let text = request.headers[.aegisGasLimit] {
+            guard let limit = UInt64(text), limit > 0 else {
+                throw RegistryError(.denied, "Aegis-Gas-Limit must be a positive integer", detail: ["reason": "invalid_gas_limit"])
+            }
+            guard limit <= gas.settings.maxLimit else {
+                throw RegistryError(
+                    .denied, "Aegis-Gas-Limit is above the maximum of \(gas.settings.maxLimit)",
+                    detail: ["reason": "gas_limit_too_high", "maxGasLimit": String(gas.settings.maxLimit)])
+            }
+            meter.setLimit(limit)
+        }
+        meter.bill(repository.tenant, principal: AccessGate.describe(access.credential), repository: repository.value, operation: operation)
+        let intrinsic = gas.schedule.intrinsic(operation)
+        let declared = request.contentLength.map { gas.schedule.ingress(bytes: $0) } ?? 0
+        meter.reservation = try await gas.accounts.reserve(intrinsic + declared, for: repository.tenant)
+        try meter.charge(intrinsic)
+    }
+
+    /// The request body, charging ingress gas as bytes arrive (and stopping when gas runs out).
+    func meteredBody(_ request: Request, context: AegisRequestContext) -> MeteredBody<RequestBody> {
+        MeteredBody(base: request.body, meter: context.gas, schedule: gas.schedule)
+    }
+
+    /// Charges egress gas for a body about to be served.
+    func chargeEgress(_ bytes: Int64, context: AegisRequestContext) throws {
+        try context.gas?.charge(gas.schedule.egress(bytes: bytes))
+    }
+}
+
+extension OCIRoute {
+    /// The schedule's name for what the request does.
+    func gasOperation(for method: HTTPRequest.Method, query: String?) -> GasOperation {
+        switch (self, method) {
+        case (.base, _): .ping
+        case (.catalog, _): .catalog
+        case (.blob, .head): .blobHead
+        case (.blob, .delete): .blobDelete
+        case (.blob, _): .blobGet
+        case (.uploads, _):
+            if query?.contains("mount=") == true { .blobMount } else if query?.contains("digest=") == true { .uploadFinish } else { .uploadStart }
+        case (.upload, .patch): .uploadChunk
+        case (.upload, .put): .uploadFinish
+        case (.upload, .delete): .uploadCancel
+        case (.upload, _): .uploadStatus
+        case (.manifest, .head): .manifestHead
+        case (.manifest, .put): .manifestPut
+        case (.manifest, .delete): .manifestDelete
+        case (.manifest, _): .manifestGet
+        case (.tags, _): .tagsList
+        case (.referrers, _): .referrersList
+        }
+    }
+}
+
+/// A body that charges ingress gas per chunk; when gas runs out the iteration throws `OUT_OF_GAS`,
+/// so the upload or manifest it feeds is never committed.
+struct MeteredBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
+    typealias Element = ByteBuffer
+    let base: Base
+    let meter: GasMeter?
+    let schedule: GasSchedule
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: Base.AsyncIterator
+        let meter: GasMeter?
+        let schedule: GasSchedule
+        /// Bytes not yet charged (gas is charged per whole KiB).
+        var pending: Int64 = 0
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard let buffer = try await base.next() else {
+                if pending > 0, let meter {
+                    try meter.charge(schedule.ingress(bytes: pending))
+                    pending = 0
+                }
+                return nil
+            }
+            if let meter {
+                pending += Int64(buffer.readableBytes)
+                let whole = pending / 1024 * 1024
+                if whole > 0 {
+                    try meter.charge(schedule.ingress(bytes: whole))
+                    pending -= whole
+                }
+            }
+            return buffer
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), meter: meter, schedule: schedule)
+    }
+}

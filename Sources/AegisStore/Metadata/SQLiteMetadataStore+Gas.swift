@@ -1,0 +1,62 @@
+import AegisCore
+import Foundation
+import GRDB
+
+extension SQLiteMetadataStore: GasLedgerStore {
+    public func appendCharges(_ charges: [GasCharge]) async throws {
+        guard !charges.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO gas_ledger(time, tenant, principal, operation, repository, request_id, gas, price, schedule, out_of_gas)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for charge in charges {
+                try statement.execute(arguments: [
+                    charge.time.timeIntervalSince1970, charge.tenant, charge.principal, charge.operation, charge.repository,
+                    charge.requestID, Int64(clamping: charge.gas), Int64(clamping: charge.price), charge.schedule, charge.outOfGas,
+                ])
+            }
+        }
+    }
+
+    public func gasUsed(by tenant: TenantID, since date: Date) async throws -> UInt64 {
+        try await pool.read { db in
+            UInt64(
+                clamping: try Int64.fetchOne(
+                    db, sql: "SELECT coalesce(sum(gas), 0) FROM gas_ledger WHERE tenant = ? AND time >= ?",
+                    arguments: [tenant.value, date.timeIntervalSince1970]) ?? 0)
+        }
+    }
+
+    public func charges(of tenant: TenantID, from: Date, to: Date) async throws -> [GasCharge] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM gas_ledger WHERE tenant = ? AND time >= ? AND time < ? ORDER BY id",
+                arguments: [tenant.value, from.timeIntervalSince1970, to.timeIntervalSince1970]
+            ).map { row in
+                GasCharge(
+                    time: Date(timeIntervalSince1970: row["time"]), tenant: row["tenant"], principal: row["principal"],
+                    operation: row["operation"], repository: row["repository"], requestID: row["request_id"],
+                    gas: UInt64(clamping: row["gas"] as Int64), price: UInt64(clamping: row["price"] as Int64), schedule: row["schedule"],
+                    outOfGas: row["out_of_gas"])
+            }
+        }
+    }
+
+    public func gasBudget(of tenant: TenantID) async throws -> UInt64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT gas_budget FROM tenants WHERE name = ?", arguments: [tenant.value]).map {
+                UInt64(clamping: $0)
+            }
+        }
+    }
+
+    public func setGasBudget(_ budget: UInt64?, of tenant: TenantID) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tenants SET gas_budget = ? WHERE name = ?", arguments: [budget.map { Int64(clamping: $0) }, tenant.value])
+            guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
+        }
+    }
+}

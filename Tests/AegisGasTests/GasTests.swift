@@ -1,0 +1,83 @@
+import AegisCore
+import AegisGas
+import AegisStore
+import Foundation
+import Testing
+
+@Suite struct GasScheduleTests {
+    @Test func bytesAreChargedPerStartedKiB() {
+        let schedule = GasSchedule.standard
+        #expect(schedule.ingress(bytes: 0) == 0)
+        #expect(schedule.ingress(bytes: 1) == 2)
+        #expect(schedule.ingress(bytes: 1024) == 2)
+        #expect(schedule.ingress(bytes: 1025) == 4)
+        #expect(schedule.egress(bytes: 1 << 30) == 1 << 20)
+        #expect(schedule.intrinsic(.manifestPut) == 2000)
+        #expect(schedule.intrinsic(.manifestHead) == 50)
+    }
+}
+
+@Suite struct GasMeterTests {
+    @Test func meterStopsAtItsLimitAndChargesTheLimit() throws {
+        let meter = GasMeter(limit: 1000, price: 3)
+        try meter.charge(600)
+        #expect(meter.reading.used == 600)
+        #expect {
+            try meter.charge(500)
+        } throws: { error in
+            let error = error as? RegistryError
+            return error?.code == .denied && error?.detail?["reason"] == "out_of_gas" && error?.detail?["gasUsed"] == "1000"
+        }
+        #expect(meter.reading.used == 1000)
+        #expect(meter.reading.exhausted)
+        #expect(throws: RegistryError.self) { try meter.charge(UInt64.max) }
+    }
+}
+
+@Suite struct GasAccountsTests {
+    func withStore(_ body: (SQLiteMetadataStore) async throws -> Void) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-gas-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteMetadataStore(path: path)
+        _ = try await store.createTenant(TenantID("acme"))
+        try await body(store)
+        try store.close()
+    }
+
+    @Test func budgetsCountTheLedgerAndRefuseBeyond() async throws {
+        try await withStore { store in
+            let acme = try TenantID("acme")
+            try await store.setGasBudget(10_000, of: acme)
+            try await store.appendCharges([
+                GasCharge(
+                    time: Date(), tenant: "acme", principal: "user:a", operation: "manifest.put", repository: "acme/app", requestID: "r",
+                    gas: 6000, price: 1, schedule: "2026-11", outOfGas: false),
+                // Last month's charges do not count against this month.
+                GasCharge(
+                    time: Date().addingTimeInterval(-40 * 86400), tenant: "acme", principal: "user:a", operation: "manifest.put",
+                    repository: nil, requestID: "old", gas: 9000, price: 1, schedule: "2026-11", outOfGas: false),
+            ])
+            let accounts = GasAccounts(store: store, defaultBudget: nil)
+            let first = try await accounts.reserve(3000, for: acme)
+            await #expect {
+                _ = try await accounts.reserve(2000, for: acme)
+            } throws: { ($0 as? RegistryError)?.detail?["reason"] == "budget_exhausted" }
+            accounts.settle(first, used: 1000)
+            #expect(accounts.snapshot(acme)?.used == 7000)
+            #expect(accounts.snapshot(acme)?.reserved == 0)
+            _ = try await accounts.reserve(3000, for: acme)
+        }
+    }
+
+    @Test func ledgerIsAppendOnly() async throws {
+        try await withStore { store in
+            try await store.appendCharges([
+                GasCharge(
+                    time: Date(), tenant: "acme", principal: "p", operation: "blob.get", repository: nil, requestID: "r", gas: 5, price: 2,
+                    schedule: "2026-11", outOfGas: false)
+            ])
+            #expect(try await store.gasUsed(by: TenantID("acme"), since: .distantPast) == 5)
+            #expect(try await store.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture).first?.amount == 10)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import AegisCore
+import AegisGas
+import AegisServer
+import AegisStore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Synchronization
+import Testing
+
+@Suite struct GasMeteringTests {
+    @Test func responsesCarryTheGasTheyCost() async throws {
+        try await withRegistry { client in
+            let (manifest, _) = try await client.pushImage(to: "acme/app", tag: "v1")
+            try await client.execute(uri: "/v2/acme/app/manifests/v1", method: .get) { response throws in
+                let schedule = GasSchedule.standard
+                let expected = schedule.intrinsic(.manifestGet) + schedule.egress(bytes: Int64(manifest.count))
+                #expect(response.header("Aegis-Gas-Used") == String(expected))
+                #expect(response.header("Aegis-Gas-Limit") == "20000000")
+                #expect(response.header("Aegis-Gas-Price") == "1")
+            }
+            // Errors are metered too.
+            try await client.execute(uri: "/v2/acme/app/manifests/missing", method: .get) { response throws in
+                #expect(response.status == .notFound)
+                #expect(response.header("Aegis-Gas-Used") == String(GasSchedule.standard.intrinsic(.manifestGet)))
+            }
+        }
+    }
+
+    @Test func outOfGasCommitsNothingButIsCharged() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        let bytes = randomBytes(200 * 1024)
+        try await registry.run { client in
+            try await client.execute(
+                uri: "/v2/acme/app/blobs/uploads/?digest=\(sha256(bytes))", method: .post, headers: [HTTPField.Name("Aegis-Gas-Limit")!: "1200"],
+                body: ByteBuffer(bytes: bytes)
+            ) { response throws in
+                #expect(response.status == .forbidden)
+                #expect(response.errorCode == "DENIED")
+                #expect(String(buffer: response.body).contains(#""reason":"out_of_gas""#))
+                // 1,000 intrinsic + 2 per KiB: the 200 KiB body runs out of gas on its way in.
+                #expect(response.header("Aegis-Gas-Used") == "1200")
+            }
+            try await client.execute(uri: "/v2/acme/app/blobs/\(sha256(bytes))", method: .head) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post, headers: [HTTPField.Name("Aegis-Gas-Limit")!: "nope"]) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(
+                uri: "/v2/acme/app/blobs/uploads/", method: .post, headers: [HTTPField.Name("Aegis-Gas-Limit")!: "99999999999999"]
+            ) { response throws in
+                #expect(String(buffer: response.body).contains("gas_limit_too_high"))
+            }
+        }
+        let storage = try await AegisStorage.open(registry.configuration)
+        let charges = try await storage.metadata.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture)
+        let exhausted = try #require(charges.first { $0.outOfGas })
+        #expect(exhausted.gas == 1200)
+        #expect(exhausted.operation == "upload.finish")
+        try storage.metadata.close()
+    }
+
+    @Test func theLedgerEqualsTheHeadersOfAMixedWorkload() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        let total = try await registry.run { client in
+            let tally = GasTally()
+            let recording = RecordingClient(base: client, tally: tally)
+            let (_, digest) = try await recording.pushImage(to: "acme/app", tag: "v1")
+            _ = try await recording.pushImage(to: "globex/web", tag: "v1")
+            for uri in ["/v2/acme/app/manifests/v1", "/v2/acme/app/tags/list", "/v2/acme/app/referrers/\(digest)", "/v2/acme/nope/manifests/x"] {
+                _ = try await recording.execute(uri: uri, method: .get)
+            }
+            _ = try await recording.execute(uri: "/v2/acme/app/manifests/v1", method: .delete)
+            return tally.total.withLock { $0 }
+        }
+        let storage = try await AegisStorage.open(registry.configuration)
+        var ledger: UInt64 = 0
+        for tenant in ["acme", "globex"] {
+            ledger += try await storage.metadata.gasUsed(by: TenantID(tenant), since: .distantPast)
+        }
+        #expect(ledger == total)
+        #expect(total > 0)
+        try storage.metadata.close()
+    }
+
+    @Test func anExhaustedBudgetRefusesWork() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        try await registry.run(prepare: { storage, _ in try await storage.metadata.setGasBudget(2500, of: TenantID("acme")) }) { client in
+            try await client.execute(uri: "/v2/acme/app/tags/list", method: .get) { #expect($0.status == .notFound) }  // 150 gas
+            try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post) { #expect($0.status == .accepted) }  // 500
+            // A manifest PUT reserves 2,000 + its bytes: more than the 1,850 left.
+            try await client.execute(
+                uri: "/v2/acme/app/manifests/v1", method: .put, headers: [.contentType: MediaType.ociManifest], body: ByteBuffer(string: "{}")
+            ) { response throws in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("budget_exhausted"))
+            }
+            // Another tenant is not affected.
+            try await client.execute(uri: "/v2/globex/app/blobs/uploads/", method: .post) { #expect($0.status == .accepted) }
+        }
+    }
+}
+
+final class GasTally: Sendable {
+    let total = Mutex<UInt64>(0)
+}
+
+/// Sums `Aegis-Gas-Used` of every response.
+struct RecordingClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let tally: GasTally
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        let response = try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+        let used = response.header("Aegis-Gas-Used").flatMap { UInt64($0) } ?? 0
+        tally.total.withLock { $0 += used }
+        return response
+    }
+
+    var port: Int? { base.port }
+}
