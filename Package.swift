@@ -96,6 +96,7 @@ let package = Package(
             name: "aegisguard",
             dependencies: [
                 "AegisAuth",
+                "AegisGas",
                 "AegisServer",
                 "AegisStore",
                 "AegisCore",

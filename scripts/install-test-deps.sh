@@ -2,8 +2,8 @@
 # Installs what the tests and the benchmark need, only when missing (idempotent; quick and quiet when all is there).
 #   Debian: libsqlite3-dev (GRDB links the system SQLite), skopeo (client tests), wrk + hey (benchmark load),
 #           docker-registry (CNCF Distribution, /usr/bin/docker-registry, the benchmark's reference)
-#   PyPI:   oras (oras-py, the Python ORAS client used by the client tests) and schemathesis (API contract
-#           tests), for the python3 on PATH
+#   PyPI:   oras (oras-py, the Python ORAS client used by the client tests) schemathesis (API contract
+#           tests) and duckdb (billing export checks), for the python3 on PATH
 # Runs as root without a TTY; `apt-get update` only when an apt install is needed.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -38,11 +38,18 @@ if ! command -v st >/dev/null 2>&1; then
     python3 -m pip install -q schemathesis || python3 -m pip install -q --break-system-packages schemathesis
 fi
 
+if ! python3 -c "import duckdb" >/dev/null 2>&1; then
+    echo "install-test-deps: installing PyPI package: duckdb"
+    export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+    python3 -m pip install -q duckdb || python3 -m pip install -q --break-system-packages duckdb
+fi
+
 missing=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 for t in skopeo wrk hey /usr/bin/docker-registry; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 python3 -c "import oras.client, oras.provider" >/dev/null 2>&1 || missing+=("python oras")
 command -v st >/dev/null 2>&1 || missing+=("schemathesis")
+python3 -c "import duckdb" >/dev/null 2>&1 || missing+=("python duckdb")
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-test-deps: still missing after installing: ${missing[*]}" >&2
     exit 1

@@ -16,6 +16,8 @@ public final class GasAccounts: Sendable {
         var used: UInt64
         var reserved: UInt64
         var budget: UInt64?
+        /// When the budget was last read from the store (changes made elsewhere show within a minute).
+        var budgetReadAt: Date
     }
 
     /// A reservation to settle.
@@ -46,14 +48,21 @@ public final class GasAccounts: Sendable {
     /// - Throws: `DENIED` with reason `budget_exhausted` when the budget cannot cover it.
     public func reserve(_ gas: UInt64, for tenant: TenantID, now: Date = Date()) async throws -> Reservation {
         let period = Self.period(of: now)
-        if accounts.withLock({ $0[tenant]?.period != period }) {
+        let state = accounts.withLock { $0[tenant].map { ($0.period, $0.budgetReadAt) } }
+        if state?.0 != period {
             let used = try await store.gasUsed(by: tenant, since: period)
             let budget = try await store.gasBudget(of: tenant) ?? defaultBudget
             accounts.withLock { accounts in
                 // Another request may have loaded it meanwhile; the first load wins.
                 if accounts[tenant]?.period != period {
-                    accounts[tenant] = Account(period: period, used: used, reserved: 0, budget: budget)
+                    accounts[tenant] = Account(period: period, used: used, reserved: 0, budget: budget, budgetReadAt: now)
                 }
+            }
+        } else if let readAt = state?.1, now.timeIntervalSince(readAt) > 60 {
+            let budget = try await store.gasBudget(of: tenant) ?? defaultBudget
+            accounts.withLock { accounts in
+                accounts[tenant]?.budget = budget
+                accounts[tenant]?.budgetReadAt = now
             }
         }
         let refusal = accounts.withLock { accounts -> (UInt64, UInt64)? in

@@ -71,7 +71,7 @@ public func buildApplication(
     router.add(middleware: GasMiddleware(gas: gas))
     RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
     TokenController(gate: gate).addRoutes(to: router)
-    APIController(gate: gate, store: storage.metadata).addRoutes(to: router)
+    APIController(gate: gate, store: storage.metadata, gas: gas).addRoutes(to: router)
 
     let http = HTTP1Channel.Configuration(
         idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),

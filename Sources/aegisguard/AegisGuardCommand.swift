@@ -9,7 +9,8 @@ struct AegisGuardCommand: AsyncParsableCommand {
         abstract: "A multi-tenant, zero-trust OCI artifact registry.",
         version: "0.1.0",
         subcommands: [
-            ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, GrantCommand.self, RepoCommand.self,
+            ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, GrantCommand.self,
+            RepoCommand.self, BillingCommand.self, LoginCommand.self, LogoutCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

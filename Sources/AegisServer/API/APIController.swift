@@ -13,6 +13,7 @@ import NIOCore
 struct APIController: Sendable {
     let gate: AccessGate
     let store: SQLiteMetadataStore
+    let gas: GasContext
 
     /// Largest JSON body accepted.
     static let maxBodyBytes = 64 * 1024
@@ -25,6 +26,8 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/robots", [.get, .head, .post]), ("/api/v1/tenants/:tenant/robots/:robot", [.delete]),
         ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),
         ("/api/v1/users/:user", [.delete]), ("/api/v1/tenants/:tenant/grants", [.get, .head, .put, .delete]),
+        ("/api/v1/gas/schedule", [.get, .head]), ("/api/v1/tenants/:tenant/gas/invoice", [.get, .head]),
+        ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -40,6 +43,7 @@ struct APIController: Sendable {
         addMemberRoutes(to: api)
         addRobotRoutes(to: api)
         addGrantRoutes(to: api)
+        addGasRoutes(to: api)
         addAuditRoutes(to: api)
     }
 

@@ -1027,6 +1027,269 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/api/v1/gas/schedule": {
+              "get": {
+                "operationId": "getGasSchedule",
+                "summary": "The gas cost schedule in force",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/GasSchedule"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/api/v1/tenants/{tenant}/gas/invoice": {
+              "get": {
+                "operationId": "getInvoice",
+                "summary": "The tenant's bill for a period, by repository and operation (owners, admins, auditors)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Invoice"
+                        }
+                      },
+                      "text/csv": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "period",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])$"
+                    }
+                  },
+                  {
+                    "name": "format",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "json",
+                        "csv"
+                      ]
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/gas/budget": {
+              "put": {
+                "operationId": "setGasBudget",
+                "summary": "Set the tenant's gas budget per calendar month (system administrators)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Budget"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewBudget"
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "removeGasBudget",
+                "summary": "Return the tenant to the default budget (system administrators)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
             "/api/v1/tenants/{tenant}/audit": {
               "get": {
                 "operationId": "listTenantAudit",
@@ -1693,6 +1956,142 @@ enum OpenAPIDocument {
                 },
                 "required": [
                   "grants"
+                ],
+                "additionalProperties": false
+              },
+              "GasSchedule": {
+                "type": "object",
+                "properties": {
+                  "version": {
+                    "type": "string"
+                  },
+                  "operations": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "integer",
+                      "minimum": 0
+                    }
+                  },
+                  "ingressPerKiB": {
+                    "type": "integer"
+                  },
+                  "egressPerKiB": {
+                    "type": "integer"
+                  },
+                  "storagePerGiBHour": {
+                    "type": "integer"
+                  },
+                  "wasmFuelPerGas": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "version",
+                  "operations",
+                  "ingressPerKiB",
+                  "egressPerKiB",
+                  "storagePerGiBHour",
+                  "wasmFuelPerGas"
+                ],
+                "additionalProperties": false
+              },
+              "InvoiceLine": {
+                "type": "object",
+                "properties": {
+                  "repository": {
+                    "type": "string"
+                  },
+                  "operation": {
+                    "type": "string"
+                  },
+                  "count": {
+                    "type": "integer"
+                  },
+                  "gas": {
+                    "type": "integer"
+                  },
+                  "amount": {
+                    "type": "integer",
+                    "description": "nano-credits"
+                  }
+                },
+                "required": [
+                  "operation",
+                  "count",
+                  "gas",
+                  "amount"
+                ],
+                "additionalProperties": false
+              },
+              "Invoice": {
+                "type": "object",
+                "properties": {
+                  "tenant": {
+                    "type": "string"
+                  },
+                  "period": {
+                    "type": "string"
+                  },
+                  "lines": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/InvoiceLine"
+                    }
+                  },
+                  "totalGas": {
+                    "type": "integer"
+                  },
+                  "totalAmount": {
+                    "type": "integer"
+                  },
+                  "outOfGasCount": {
+                    "type": "integer"
+                  },
+                  "budget": {
+                    "type": "integer"
+                  },
+                  "budgetExhaustedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                },
+                "required": [
+                  "tenant",
+                  "period",
+                  "lines",
+                  "totalGas",
+                  "totalAmount",
+                  "outOfGasCount"
+                ],
+                "additionalProperties": false
+              },
+              "NewBudget": {
+                "type": "object",
+                "properties": {
+                  "budget": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 9223372036854775807
+                  }
+                },
+                "required": [
+                  "budget"
+                ],
+                "additionalProperties": false
+              },
+              "Budget": {
+                "type": "object",
+                "properties": {
+                  "tenant": {
+                    "type": "string"
+                  },
+                  "budget": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "tenant",
+                  "budget"
                 ],
                 "additionalProperties": false
               },
