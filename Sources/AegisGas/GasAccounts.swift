@@ -16,6 +16,7 @@ public final class GasAccounts: Sendable {
         var used: UInt64
         var reserved: UInt64
         var budget: UInt64?
+        var maxPrice: UInt64?
         /// When the budget was last read from the store (changes made elsewhere show within a minute).
         var budgetReadAt: Date
     }
@@ -52,16 +53,20 @@ public final class GasAccounts: Sendable {
         if state?.0 != period {
             let used = try await store.gasUsed(by: tenant, since: period)
             let budget = try await store.gasBudget(of: tenant) ?? defaultBudget
+            let maxPrice = try await store.maxGasPrice(of: tenant)
             accounts.withLock { accounts in
                 // Another request may have loaded it meanwhile; the first load wins.
                 if accounts[tenant]?.period != period {
-                    accounts[tenant] = Account(period: period, used: used, reserved: 0, budget: budget, budgetReadAt: now)
+                    accounts[tenant] = Account(
+                        period: period, used: used, reserved: 0, budget: budget, maxPrice: maxPrice, budgetReadAt: now)
                 }
             }
         } else if let readAt = state?.1, now.timeIntervalSince(readAt) > 60 {
             let budget = try await store.gasBudget(of: tenant) ?? defaultBudget
+            let maxPrice = try await store.maxGasPrice(of: tenant)
             accounts.withLock { accounts in
                 accounts[tenant]?.budget = budget
+                accounts[tenant]?.maxPrice = maxPrice
                 accounts[tenant]?.budgetReadAt = now
             }
         }
@@ -80,6 +85,11 @@ public final class GasAccounts: Sendable {
                 detail: ["reason": "budget_exhausted", "budget": String(budget), "used": String(used)])
         }
         return Reservation(tenant: tenant, gas: gas, period: period)
+    }
+
+    /// The tenant's maximum price per gas for deferrable work, as last read (after a reservation).
+    public func maxPrice(of tenant: TenantID) -> UInt64? {
+        accounts.withLock { $0[tenant]?.maxPrice }
     }
 
     /// Replaces a reservation by the gas actually used.

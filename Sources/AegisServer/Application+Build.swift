@@ -64,7 +64,8 @@ public func buildApplication(
 
     let gas = GasContext(
         schedule: .standard, settings: configuration.gas,
-        accounts: GasAccounts(store: storage.metadata, defaultBudget: configuration.gas.defaultBudget), ledger: GasLedgerLog())
+        accounts: GasAccounts(store: storage.metadata, defaultBudget: configuration.gas.defaultBudget), ledger: GasLedgerLog(),
+        feeMarket: FeeMarket(capacity: configuration.gas.capacityPerInterval, floor: configuration.gas.price))
 
     let router = Router(context: AegisRequestContext.self)
     router.add(middleware: ErrorMiddleware())
@@ -86,6 +87,8 @@ public func buildApplication(
             UploadExpiryService(
                 registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
             GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
+            FeeMarketService(
+                market: gas.feeMarket, store: storage.metadata, interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
             AuditService(
                 log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
         ],

@@ -81,3 +81,27 @@ import Testing
         }
     }
 }
+
+@Suite struct FeeMarketTests {
+    /// Values from EIP-1559's rule with a 1 gwei parent and a 15M target (30M block gas limit).
+    @Test(arguments: [
+        (UInt64(30_000_000), UInt64(1_125_000_000)),  // full block: +12.5 %
+        (0, 875_000_000),  // empty block: −12.5 %
+        (15_000_000, 1_000_000_000),  // on target: unchanged
+        (20_000_000, 1_041_666_666),
+        (10_000_000, 958_333_334),
+    ])
+    func baseFeeFollowsEIP1559(used: UInt64, expected: UInt64) {
+        #expect(FeeMarket.nextBaseFee(parent: 1_000_000_000, gasUsed: used, gasTarget: 15_000_000) == expected)
+    }
+
+    @Test func aTinyBaseFeeStillRisesAndNeverFallsBelowTheFloor() {
+        #expect(FeeMarket.nextBaseFee(parent: 1, gasUsed: 20, gasTarget: 10) == 2)
+        let market = FeeMarket(capacity: 1000, floor: 5)
+        market.record(1000)
+        #expect(market.advance().baseFee == 6)
+        for _ in 0..<50 { market.advance() }
+        #expect(market.baseFee == 5)
+        #expect(FeeMarket.nextBaseFee(parent: .max, gasUsed: .max, gasTarget: 1) == .max)
+    }
+}

@@ -122,3 +122,29 @@ struct RecordingClient: TestClientProtocol {
 
     var port: Int? { base.port }
 }
+
+@Suite struct FeeMarketFlowTests {
+    @Test func pushesWaitWhileTheBaseFeeIsAboveTheTenantsMaximum() async throws {
+        var registry = try TestRegistry()
+        defer { registry.remove() }
+        registry.configuration.gas.price = 5
+        registry.configuration.gas.feeIntervalSeconds = 1
+        try await registry.run(prepare: { storage, _ in try await storage.metadata.setMaxGasPrice(3, of: TenantID("acme")) }) { client in
+            try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post) { response throws in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.errorCode == "TOOMANYREQUESTS")
+                #expect(response.header("Retry-After") == "1")
+                #expect(response.header("Aegis-Gas-Price") == "5")
+            }
+            // Pulls are not deferrable; other tenants are not limited.
+            try await client.execute(uri: "/v2/acme/app/tags/list", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v2/globex/app/blobs/uploads/", method: .post) { #expect($0.status == .accepted) }
+            try await Task.sleep(for: .milliseconds(1300))
+            try await client.execute(uri: "/api/v1/gas/prices?limit=5", method: .get) { response throws in
+                let document = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(document["current"] as? Int == 5)
+                #expect((document["history"] as? [[String: Any]])?.isEmpty == false)
+            }
+        }
+    }
+}

@@ -12,6 +12,36 @@ extension APIController {
             _ = try await authenticate(request)
             return try json(gas.schedule)
         }
+        api.get("gas/prices") { request, _ in
+            _ = try await authenticate(request)
+            let limit =
+                try request.query("limit").map { text -> Int in
+                    guard let value = Int(text), (1...10_000).contains(value) else { throw APIError.badRequest("limit must be 1 to 10000") }
+                    return value
+                } ?? 100
+            let prices = try await store.prices(limit: limit).map {
+                PriceView(time: $0.time.ISO8601Format(), baseFee: $0.baseFee, gasUsed: $0.gasUsed)
+            }
+            return try json(PriceHistory(current: gas.feeMarket.baseFee, history: prices))
+        }
+        api.put("tenants/:tenant/gas/max-price") { request, context in
+            let principal = try await authenticate(request)
+            let tenant = try tenantParameter(context)
+            try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
+            let body = try await decode(NewMaxPrice.self, from: request)
+            guard body.maxPrice >= 0 else { throw APIError.badRequest("maxPrice must not be negative") }
+            try await translating { try await store.setMaxGasPrice(UInt64(body.maxPrice), of: tenant) }
+            gas.accounts.forget(tenant)
+            return try json(MaxPriceView(tenant: tenant.value, maxPrice: body.maxPrice))
+        }
+        api.delete("tenants/:tenant/gas/max-price") { request, context in
+            let principal = try await authenticate(request)
+            let tenant = try tenantParameter(context)
+            try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
+            try await translating { try await store.setMaxGasPrice(nil, of: tenant) }
+            gas.accounts.forget(tenant)
+            return Response(status: .noContent)
+        }
         api.get("tenants/:tenant/gas/invoice") { request, context in
             let principal = try await authenticate(request)
             let tenant = try tenantParameter(context)
@@ -58,4 +88,27 @@ struct NewBudget: APIRequestBody {
 struct BudgetView: Encodable {
     var tenant: String
     var budget: Int64
+}
+
+struct NewMaxPrice: APIRequestBody {
+    static let fields: Set<String> = ["maxPrice"]
+    var maxPrice: Int64
+}
+
+struct MaxPriceView: Encodable {
+    var tenant: String
+    var maxPrice: Int64
+}
+
+struct PriceView: Encodable {
+    var time: String
+    var baseFee: UInt64
+    var gasUsed: UInt64
+}
+
+struct PriceHistory: Encodable {
+    /// The base fee in force now.
+    var current: UInt64
+    /// Base fees at the end of past intervals, newest first.
+    var history: [PriceView]
 }

@@ -27,7 +27,8 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),
         ("/api/v1/users/:user", [.delete]), ("/api/v1/tenants/:tenant/grants", [.get, .head, .put, .delete]),
         ("/api/v1/gas/schedule", [.get, .head]), ("/api/v1/tenants/:tenant/gas/invoice", [.get, .head]),
-        ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]),
+        ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]), ("/api/v1/gas/prices", [.get, .head]),
+        ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {

@@ -1290,6 +1290,196 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/api/v1/gas/prices": {
+              "get": {
+                "operationId": "getGasPrices",
+                "summary": "The base fee now and at the end of past intervals, newest first",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/PriceHistory"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 10000
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/gas/max-price": {
+              "put": {
+                "operationId": "setMaxGasPrice",
+                "summary": "The most the tenant pays per gas for deferrable work (pushes); above it they get 429 (owners)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MaxPrice"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewMaxPrice"
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "removeMaxGasPrice",
+                "summary": "No maximum price (owners)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
             "/api/v1/tenants/{tenant}/audit": {
               "get": {
                 "operationId": "listTenantAudit",
@@ -2092,6 +2282,76 @@ enum OpenAPIDocument {
                 "required": [
                   "tenant",
                   "budget"
+                ],
+                "additionalProperties": false
+              },
+              "NewMaxPrice": {
+                "type": "object",
+                "properties": {
+                  "maxPrice": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 9223372036854775807
+                  }
+                },
+                "required": [
+                  "maxPrice"
+                ],
+                "additionalProperties": false
+              },
+              "MaxPrice": {
+                "type": "object",
+                "properties": {
+                  "tenant": {
+                    "type": "string"
+                  },
+                  "maxPrice": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "tenant",
+                  "maxPrice"
+                ],
+                "additionalProperties": false
+              },
+              "PricePoint": {
+                "type": "object",
+                "properties": {
+                  "time": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "baseFee": {
+                    "type": "integer"
+                  },
+                  "gasUsed": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "time",
+                  "baseFee",
+                  "gasUsed"
+                ],
+                "additionalProperties": false
+              },
+              "PriceHistory": {
+                "type": "object",
+                "properties": {
+                  "current": {
+                    "type": "integer"
+                  },
+                  "history": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/PricePoint"
+                    }
+                  }
+                },
+                "required": [
+                  "current",
+                  "history"
                 ],
                 "additionalProperties": false
               },

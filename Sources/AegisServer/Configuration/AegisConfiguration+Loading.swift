@@ -63,6 +63,10 @@ extension AegisConfiguration {
             $0.gas.defaultBudget = budget == 0 ? nil : UInt64(budget)
         },
         Setting("gas.price", "AEGIS_GAS_PRICE") { $0.gas.price = UInt64(try $1.int(in: 0...1_000_000_000)) },
+        Setting("gas.capacity_per_interval", "AEGIS_GAS_CAPACITY_PER_INTERVAL") {
+            $0.gas.capacityPerInterval = UInt64(try $1.int(in: 2...Int.max))
+        },
+        Setting("gas.fee_interval_seconds", "AEGIS_GAS_FEE_INTERVAL_SECONDS") { $0.gas.feeIntervalSeconds = try $1.int(in: 1...3600) },
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
         },

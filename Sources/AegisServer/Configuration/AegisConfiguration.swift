@@ -36,6 +36,10 @@ public struct AegisConfiguration: Sendable, Hashable {
         public var defaultBudget: UInt64?
         /// Price per gas in nano-credits (the fee market moves it; this is its floor).
         public var price: UInt64 = 1
+        /// Gas the node can process per fee interval; the market targets half of it.
+        public var capacityPerInterval: UInt64 = 200_000_000
+        /// Seconds per fee-market interval.
+        public var feeIntervalSeconds = 10
 
         public init() {}
     }

@@ -16,7 +16,7 @@ struct GasMiddleware: RouterMiddleware {
     ) async throws -> Response {
         guard request.uri.path.hasPrefix("/v2") else { return try await next(request, context) }
         var context = context
-        let meter = GasMeter(limit: gas.settings.defaultLimit, price: gas.settings.price)
+        let meter = GasMeter(limit: gas.settings.defaultLimit, price: gas.feeMarket.baseFee)
         context.gas = meter
         var response: Response
         do {
@@ -38,6 +38,7 @@ struct GasMiddleware: RouterMiddleware {
     private func settle(_ meter: GasMeter, requestID: String) -> GasReading {
         let reading = meter.reading
         guard let tenant = reading.tenant, let operation = reading.operation else { return reading }
+        gas.feeMarket.record(reading.used)
         if let reservation = meter.reservation {
             gas.accounts.settle(reservation, used: reading.used)
         } else {
@@ -58,6 +59,7 @@ struct GasContext: Sendable {
     let settings: AegisConfiguration.GasSettings
     let accounts: GasAccounts
     let ledger: GasLedgerLog
+    let feeMarket: FeeMarket
 }
 
 extension HTTPField.Name {

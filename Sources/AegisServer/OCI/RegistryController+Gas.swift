@@ -26,6 +26,15 @@ extension RegistryController {
         let intrinsic = gas.schedule.intrinsic(operation)
         let declared = request.contentLength.map { gas.schedule.ingress(bytes: $0) } ?? 0
         meter.reservation = try await gas.accounts.reserve(intrinsic + declared, for: repository.tenant)
+        // Deferrable work waits while the base fee is above what the tenant is willing to pay.
+        if operation.isDeferrable, let maxPrice = gas.accounts.maxPrice(of: repository.tenant), meter.price > maxPrice {
+            throw RegistryError(
+                .tooManyRequests, "the gas base fee \(meter.price) is above the tenant's maximum of \(maxPrice); retry later",
+                detail: [
+                    "reason": "base_fee_above_max", "baseFee": String(meter.price), "maxFee": String(maxPrice),
+                    "retryAfter": String(gas.settings.feeIntervalSeconds),
+                ])
+        }
         try meter.charge(intrinsic)
     }
 
@@ -37,6 +46,16 @@ extension RegistryController {
     /// Charges egress gas for a body about to be served.
     func chargeEgress(_ bytes: Int64, context: AegisRequestContext) throws {
         try context.gas?.charge(gas.schedule.egress(bytes: bytes))
+    }
+}
+
+extension GasOperation {
+    /// Work that can wait for a cheaper interval (writes); pulls and deletes cannot.
+    var isDeferrable: Bool {
+        switch self {
+        case .uploadStart, .uploadChunk, .uploadFinish, .blobMount, .manifestPut: true
+        default: false
+        }
     }
 }
 

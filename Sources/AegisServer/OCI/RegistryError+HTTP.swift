@@ -14,6 +14,9 @@ extension RegistryError: HTTPResponseError {
         if code == .rangeInvalid, let size = detail?["size"] {
             headers[.contentRange] = "bytes */\(size)"
         }
+        if code == .tooManyRequests, let seconds = detail?["retryAfter"] {
+            headers[.retryAfter] = seconds
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
     }
 

@@ -49,4 +49,27 @@ public protocol GasLedgerStore: Sendable {
     func gasBudget(of tenant: TenantID) async throws -> UInt64?
     /// Sets (or with nil clears) the tenant's budget. - Throws: `StoreError.notFound`.
     func setGasBudget(_ budget: UInt64?, of tenant: TenantID) async throws
+    /// The most the tenant will pay per gas for deferrable work; nil means no limit.
+    func maxGasPrice(of tenant: TenantID) async throws -> UInt64?
+    /// Sets (or with nil clears) the tenant's maximum price. - Throws: `StoreError.notFound`.
+    func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) async throws
+    /// Records the base fee that ended an interval, and the gas used in it.
+    func appendPrice(_ point: GasPricePoint) async throws
+    /// Recent prices, newest first.
+    func prices(limit: Int) async throws -> [GasPricePoint]
+    /// Deletes prices older than `date`.
+    func prunePrices(olderThan date: Date) async throws
+}
+
+/// The base fee after one fee-market interval.
+public struct GasPricePoint: Sendable, Hashable, Codable {
+    public var time: Date
+    public var baseFee: UInt64
+    public var gasUsed: UInt64
+
+    public init(time: Date, baseFee: UInt64, gasUsed: UInt64) {
+        self.time = time
+        self.baseFee = baseFee
+        self.gasUsed = gasUsed
+    }
 }

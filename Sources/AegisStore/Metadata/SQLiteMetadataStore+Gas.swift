@@ -59,4 +59,44 @@ extension SQLiteMetadataStore: GasLedgerStore {
             guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
         }
     }
+
+    public func maxGasPrice(of tenant: TenantID) async throws -> UInt64? {
+        try await pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT max_gas_price FROM tenants WHERE name = ?", arguments: [tenant.value]).map {
+                UInt64(clamping: $0)
+            }
+        }
+    }
+
+    public func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE tenants SET max_gas_price = ? WHERE name = ?", arguments: [price.map { Int64(clamping: $0) }, tenant.value])
+            guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
+        }
+    }
+
+    public func appendPrice(_ point: GasPricePoint) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO gas_prices(time, base_fee, gas_used) VALUES (?, ?, ?)",
+                arguments: [point.time.timeIntervalSince1970, Int64(clamping: point.baseFee), Int64(clamping: point.gasUsed)])
+        }
+    }
+
+    public func prices(limit: Int) async throws -> [GasPricePoint] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM gas_prices ORDER BY time DESC LIMIT ?", arguments: [limit]).map { row in
+                GasPricePoint(
+                    time: Date(timeIntervalSince1970: row["time"]), baseFee: UInt64(clamping: row["base_fee"] as Int64),
+                    gasUsed: UInt64(clamping: row["gas_used"] as Int64))
+            }
+        }
+    }
+
+    public func prunePrices(olderThan date: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM gas_prices WHERE time < ?", arguments: [date.timeIntervalSince1970])
+        }
+    }
 }

@@ -127,6 +127,16 @@ extension SQLiteMetadataStore {
                     ALTER TABLE tenants ADD COLUMN gas_budget INTEGER;
                     """)
         }
+        migrator.registerMigration("v5-fee-market") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE gas_prices(
+                        time REAL PRIMARY KEY NOT NULL,
+                        base_fee INTEGER NOT NULL,
+                        gas_used INTEGER NOT NULL);
+                    ALTER TABLE tenants ADD COLUMN max_gas_price INTEGER;
+                    """)
+        }
         return migrator
     }
 }
