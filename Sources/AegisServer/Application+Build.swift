@@ -62,17 +62,32 @@ public func buildApplication(
         identity: identity, tokens: tokens, authorizer: Authorizer(), audit: audit, publicURL: auth.publicURL,
         publicRepositories: PublicRepositoryCache(store: storage.metadata))
 
+    let metrics = RegistryMetrics()
     let gas = GasContext(
         schedule: .standard, settings: configuration.gas,
         accounts: GasAccounts(store: storage.metadata, defaultBudget: configuration.gas.defaultBudget), ledger: GasLedgerLog(),
-        feeMarket: FeeMarket(capacity: configuration.gas.capacityPerInterval, floor: configuration.gas.price))
+        feeMarket: FeeMarket(capacity: configuration.gas.capacityPerInterval, floor: configuration.gas.price), metrics: metrics)
 
     let router = Router(context: AegisRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: GasMiddleware(gas: gas))
     RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
     TokenController(gate: gate).addRoutes(to: router)
     APIController(gate: gate, store: storage.metadata, gas: gas).addRoutes(to: router)
+    router.get("/metrics") { request, _ in
+        // Labels name tenants: only system administrators may scrape.
+        let principal = try await Access(credential: try await gate.authenticate(request), gate: gate).principal()
+        guard principal.isSystemAdmin else {
+            throw principal.kind == .anonymous
+                ? AuthChallenge.unauthorized(
+                    realm: gate.realm(for: request), service: gate.tokens.service, scope: nil, message: "authentication required")
+                : AuthChallenge.denied("only system administrators may read the metrics")
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(baseFee: gas.feeMarket.baseFee))))
+    }
 
     let http = HTTP1Channel.Configuration(
         idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),

@@ -44,6 +44,10 @@ struct GasMiddleware: RouterMiddleware {
         } else {
             gas.accounts.record(reading.used, for: tenant)
         }
+        let remaining = gas.accounts.snapshot(tenant).flatMap { account in
+            account.budget.map { $0 > account.used ? $0 - account.used : 0 }
+        }
+        gas.metrics.gasCharged(reading, tenant: tenant, operation: operation, remaining: remaining)
         gas.ledger.record(
             GasCharge(
                 time: Date(), tenant: tenant.value, principal: reading.principal, operation: operation.rawValue,
@@ -60,6 +64,7 @@ struct GasContext: Sendable {
     let accounts: GasAccounts
     let ledger: GasLedgerLog
     let feeMarket: FeeMarket
+    let metrics: RegistryMetrics
 }
 
 extension HTTPField.Name {

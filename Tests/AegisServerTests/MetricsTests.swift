@@ -1,0 +1,26 @@
+import AegisCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@Suite struct MetricsTests {
+    @Test func metricsCountRequestsGasAndFeesForAdministratorsOnly() async throws {
+        try await withRegistry(as: nil) { client in
+            let admin: HTTPFields = [.authorization: basic(TestRegistry.admin.user, TestRegistry.admin.password)]
+            _ = try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post, headers: admin)
+            _ = try await client.execute(uri: "/v2/acme/app/tags/list", method: .get, headers: admin)
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/metrics", method: .get, headers: admin) { response throws in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"aegis_http_requests_total{endpoint="v2.uploads",method="POST",status="202"} 1"#))
+                #expect(text.contains(#"aegis_http_requests_total{endpoint="v2.tags",method="GET",status="200"} 1"#))
+                #expect(text.contains(#"aegis_gas_used_total{tenant="acme",operation="upload.start"} 500"#))
+                #expect(text.contains("aegis_gas_base_fee_nano_credits 1.0"))
+                #expect(text.contains("aegis_http_request_duration_seconds_bucket"))
+            }
+        }
+    }
+}
