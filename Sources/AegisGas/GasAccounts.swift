@@ -31,6 +31,8 @@ public final class GasAccounts: Sendable {
     private let store: any GasLedgerStore
     private let defaultBudget: UInt64?
     private let accounts = Mutex<[TenantID: Account]>([:])
+    /// Gas settled per tenant since the last `drainIntervalUsage` (for rate statistics).
+    private let interval = Mutex<[TenantID: UInt64]>([:])
 
     /// Creates the accounts. - Parameter defaultBudget: for tenants without their own; nil is unlimited.
     public init(store: any GasLedgerStore, defaultBudget: UInt64?) {
@@ -92,8 +94,17 @@ public final class GasAccounts: Sendable {
         accounts.withLock { $0[tenant]?.maxPrice }
     }
 
+    /// Gas used per tenant since the last call.
+    public func drainIntervalUsage() -> [TenantID: UInt64] {
+        interval.withLock { usage in
+            defer { usage.removeAll(keepingCapacity: true) }
+            return usage
+        }
+    }
+
     /// Replaces a reservation by the gas actually used.
     public func settle(_ reservation: Reservation, used: UInt64) {
+        interval.withLock { $0[reservation.tenant, default: 0] += used }
         accounts.withLock { accounts in
             guard var account = accounts[reservation.tenant], account.period == reservation.period else { return }
             account.reserved -= min(account.reserved, reservation.gas)
@@ -104,6 +115,7 @@ public final class GasAccounts: Sendable {
 
     /// Charges gas used without a reservation (a request refused before it reserved).
     public func record(_ used: UInt64, for tenant: TenantID, now: Date = Date()) {
+        interval.withLock { $0[tenant, default: 0] += used }
         accounts.withLock { accounts in
             guard var account = accounts[tenant], account.period == Self.period(of: now) else { return }
             account.used += used

@@ -103,7 +103,8 @@ public func buildApplication(
                 registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
             GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
             FeeMarketService(
-                market: gas.feeMarket, store: storage.metadata, interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
+                market: gas.feeMarket, gas: gas, detector: GasAnomalyDetector(), audit: audit, store: storage.metadata,
+                interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
             AuditService(
                 log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
         ],

@@ -105,3 +105,29 @@ import Testing
         #expect(FeeMarket.nextBaseFee(parent: .max, gasUsed: .max, gasTarget: 1) == .max)
     }
 }
+
+@Suite struct GasAnomalyDetectorTests {
+    @Test func aSpikeFarAboveTheTenantsOwnRateIsFlaggedOnce() throws {
+        let detector = GasAnomalyDetector()
+        let acme = try TenantID("acme")
+        let globex = try TenantID("globex")
+        var flagged: [GasAnomalyDetector.Anomaly] = []
+        for interval in 0..<20 {
+            // acme: steady around 200k with noise; globex: steady 1M, then one interval at 10M.
+            let usage: [TenantID: UInt64] = [acme: 200_000 + UInt64(interval % 3) * 10_000, globex: interval == 15 ? 10_000_000 : 1_000_000]
+            flagged += detector.observe(usage)
+        }
+        #expect(flagged.map(\.tenant) == [globex])
+        #expect(flagged.first?.observed == 10_000_000)
+        #expect((flagged.first?.zScore ?? 0) >= 4)
+    }
+
+    @Test func warmupAndMinimumKeepSmallTenantsQuiet() throws {
+        let detector = GasAnomalyDetector()
+        let small = try TenantID("small")
+        var flagged = 0
+        for interval in 0..<20 { flagged += detector.observe([small: interval == 10 ? 50_000 : 10]).count }
+        #expect(flagged == 0)
+        #expect(detector.observe([small: 90_000_000]).count == 1)
+    }
+}

@@ -59,6 +59,14 @@ struct RegistryMetrics: Sendable {
         }
     }
 
+    func gasAnomaly(tenant: TenantID) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "gas", metricName: "anomalies", unitName: "total", helpText: "Intervals of anomalous gas use"),
+            labels: [("tenant", tenant.value)]
+        ).increment()
+    }
+
     /// The exposition text, with gauges read at scrape time.
     func render(baseFee: UInt64) -> [UInt8] {
         registry.makeGauge(

@@ -1,12 +1,18 @@
+import AegisCore
 import AegisGas
 import AegisStore
 import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Ends a fee-market interval every `interval`: moves the base fee and keeps its history (90 days).
+/// Ends a fee-market interval every `interval`: moves the base fee, keeps its history (90 days),
+/// and feeds each tenant's gas for the interval to the anomaly detector, which reports spikes in
+/// the log, the metrics and the audit log.
 struct FeeMarketService: Service {
     let market: FeeMarket
+    let gas: GasContext
+    let detector: GasAnomalyDetector
+    let audit: AuditLog
     let store: any GasLedgerStore
     let interval: Duration
     let logger: Logger
@@ -17,6 +23,9 @@ struct FeeMarketService: Service {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 let (used, baseFee) = market.advance()
+                for anomaly in detector.observe(gas.accounts.drainIntervalUsage()) {
+                    report(anomaly)
+                }
                 do {
                     try await store.appendPrice(GasPricePoint(time: Date(), baseFee: baseFee, gasUsed: used))
                     if ContinuousClock.now - lastPrune >= .seconds(3600) {
@@ -28,5 +37,17 @@ struct FeeMarketService: Service {
                 }
             }
         }
+    }
+
+    private func report(_ anomaly: GasAnomalyDetector.Anomaly) {
+        let reason = String(
+            format: "gas in one interval %llu is %.1f standard deviations above the tenant's mean of %.0f", anomaly.observed, anomaly.zScore,
+            anomaly.mean)
+        logger.warning("gas anomaly", metadata: ["tenant": "\(anomaly.tenant)", "reason": "\(reason)"])
+        gas.metrics.gasAnomaly(tenant: anomaly.tenant)
+        audit.record(
+            AuditRecord(
+                time: Date(), requestID: "fee-market", principal: "system", tenant: anomaly.tenant.value, action: "gas.anomaly",
+                resource: "tenant:\(anomaly.tenant)", allowed: true, reason: reason))
     }
 }
