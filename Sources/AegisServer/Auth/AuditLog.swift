@@ -34,6 +34,12 @@ final class BatchLog<Element: Sendable>: Sendable {
         }
     }
 
+    /// Puts back records a failed write took, ahead of newer ones, so a retry writes them.
+    func restore(_ elements: [Element]) {
+        guard !elements.isEmpty else { return }
+        pending.withLock { pending in pending.insert(contentsOf: elements, at: 0) }
+    }
+
     /// Records dropped since the last call.
     func takeDropped() -> Int {
         dropped.withLock { count in
@@ -67,7 +73,9 @@ struct AuditService: Service {
                 try await Task.sleep(for: interval)
             }
         }
-        await flush()
+        // The group cancels its services on shutdown, and a cancelled task cannot write to the
+        // database; the last flush runs in a task of its own so that nothing pending is lost.
+        await Task.detached { await flush() }.value
     }
 
     func prune() async {
@@ -84,7 +92,8 @@ struct AuditService: Service {
         do {
             try await store.appendAudit(records)
         } catch {
-            logger.error("audit records could not be written", metadata: ["count": "\(records.count)", "error": "\(error)"])
+            log.restore(records)
+            logger.error("audit records could not be written yet", metadata: ["count": "\(records.count)", "error": "\(error)"])
         }
         let dropped = log.takeDropped()
         if dropped > 0 { logger.error("audit records dropped: buffer full", metadata: ["count": "\(dropped)"]) }

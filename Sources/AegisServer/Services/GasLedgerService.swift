@@ -20,7 +20,9 @@ struct GasLedgerService: Service {
                 try await Task.sleep(for: interval)
             }
         }
-        await flush()
+        // The group cancels its services on shutdown, and a cancelled task cannot write to the
+        // database; the last flush runs in a task of its own so that nothing pending is lost.
+        await Task.detached { await flush() }.value
     }
 
     func flush() async {
@@ -28,7 +30,9 @@ struct GasLedgerService: Service {
         do {
             try await store.appendCharges(charges)
         } catch {
-            logger.critical("gas charges could not be written", metadata: ["count": "\(charges.count)", "error": "\(error)"])
+            // Kept for the next flush (the last one runs even when the group is cancelled).
+            log.restore(charges)
+            logger.error("gas charges could not be written yet", metadata: ["count": "\(charges.count)", "error": "\(error)"])
         }
         let dropped = log.takeDropped()
         if dropped > 0 { logger.critical("gas charges dropped: buffer full", metadata: ["count": "\(dropped)"]) }
