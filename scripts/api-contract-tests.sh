@@ -14,15 +14,9 @@ cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/
 trap cleanup EXIT
 
 "$BIN" tenant create acme --data-dir "$TMP/data" >/dev/null
-AEGIS_LOG_LEVEL=error AEGIS_SCRYPT_ROUNDS=1024 "$BIN" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 >"$TMP/server.out" 2>&1 &
-SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 300); do
-    PORT="$(sed -n 's#^AegisGuard listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$TMP/server.out" | head -n 1)"
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || { cat "$TMP/server.out" >&2; echo "0 passed, 1 failed"; exit 1; }
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+start_aegis "$BIN" "$TMP/data" "$TMP/server.out" || { cat "$TMP/server.out" >&2; echo "0 passed, 1 failed"; exit 1; }
 AUTH="Authorization: Basic $(printf '%s' "admin:$(cat "$TMP/data/initial-admin-password")" | base64 -w0)"
 
 timeout 600 st run "http://127.0.0.1:$PORT/api/v1/openapi.json" -H "$AUTH" --checks all -n "$EXAMPLES" \

@@ -12,15 +12,9 @@ trap cleanup EXIT
 fail() { echo "not ok - $1"; echo "0 passed, 1 failed"; exit 1; }
 
 "$BIN" tenant create acme --data-dir "$TMP/data" >/dev/null
-AEGIS_LOG_LEVEL=error AEGIS_SCRYPT_ROUNDS=1024 "$BIN" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 >"$TMP/server.out" 2>&1 &
-SERVER_PID=$!
-PORT=""
-for _ in $(seq 1 300); do
-    PORT="$(sed -n 's#^AegisGuard listening on http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$TMP/server.out" | head -n 1)"
-    [ -n "$PORT" ] && break
-    sleep 0.1
-done
-[ -n "$PORT" ] || fail "server did not start"
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+start_aegis "$BIN" "$TMP/data" "$TMP/server.out" || fail "server did not start"
 URL="http://127.0.0.1:$PORT"
 CREDS="admin:$(cat "$TMP/data/initial-admin-password")"
 SUM=0

@@ -40,8 +40,23 @@ public final class GasAccounts: Sendable {
         self.defaultBudget = defaultBudget
     }
 
+    /// The current period's bounds, recomputed only when a date falls outside them (every request
+    /// asks; a calendar computation each time would be the most expensive part of metering).
+    private static let currentPeriod = Mutex<(start: Date, end: Date)>((.distantFuture, .distantPast))
+
     /// The first instant of the billing period containing `date`.
     public static func period(of date: Date) -> Date {
+        let cached = currentPeriod.withLock { $0 }
+        if date >= cached.start, date < cached.end { return cached.start }
+        let start = computePeriod(of: date)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        let end = calendar.date(byAdding: .month, value: 1, to: start) ?? start
+        currentPeriod.withLock { $0 = (start, end) }
+        return start
+    }
+
+    private static func computePeriod(of date: Date) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
         return calendar.date(from: calendar.dateComponents([.year, .month], from: date)) ?? date

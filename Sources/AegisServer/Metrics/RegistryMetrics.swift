@@ -2,11 +2,14 @@ import AegisCore
 import AegisGas
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The Prometheus metrics of one server, in its own collector registry (not the process-wide
 /// swift-metrics bootstrap, so several servers — tests — can live in one process).
 struct RegistryMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// Collectors by label values: looked up once, then reused on every request.
+    private let requestCollectors = RequestCollectors()
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -14,28 +17,29 @@ struct RegistryMetrics: Sendable {
     ]
 
     func requestFinished(endpoint: String, method: String, status: Int, duration: Duration, requestBytes: Int64, responseBytes: Int64) {
-        let labels = [("endpoint", endpoint), ("method", method), ("status", String(status))]
-        registry.makeCounter(
-            descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests"),
-            labels: labels
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: .init(
-                namespace: "aegis", subsystem: "http", metricName: "request_duration", unitName: "seconds", helpText: "Time to the response head"),
-            labels: [("endpoint", endpoint), ("method", method)], buckets: Self.buckets
-        ).record(duration)
-        if requestBytes > 0 {
-            registry.makeCounter(
-                descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "request", unitName: "bytes_total", helpText: "Bytes received"),
-                labels: labels
-            ).increment(by: requestBytes)
+        let collectors = requestCollectors.collectors(endpoint: endpoint, method: method, status: status) {
+            let labels = [("endpoint", endpoint), ("method", method), ("status", String(status))]
+            return RequestCollectors.Set(
+                requests: registry.makeCounter(
+                    descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests"),
+                    labels: labels),
+                duration: registry.makeDurationHistogram(
+                    descriptor: .init(
+                        namespace: "aegis", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                        helpText: "Time to the response head"),
+                    labels: [("endpoint", endpoint), ("method", method)], buckets: Self.buckets),
+                requestBytes: registry.makeCounter(
+                    descriptor: .init(
+                        namespace: "aegis", subsystem: "http", metricName: "request", unitName: "bytes_total", helpText: "Bytes received"),
+                    labels: labels),
+                responseBytes: registry.makeCounter(
+                    descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "response", unitName: "bytes_total", helpText: "Bytes sent"),
+                    labels: labels))
         }
-        if responseBytes > 0 {
-            registry.makeCounter(
-                descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "response", unitName: "bytes_total", helpText: "Bytes sent"),
-                labels: labels
-            ).increment(by: responseBytes)
-        }
+        collectors.requests.increment()
+        collectors.duration.record(duration)
+        if requestBytes > 0 { collectors.requestBytes.increment(by: requestBytes) }
+        if responseBytes > 0 { collectors.responseBytes.increment(by: responseBytes) }
     }
 
     func gasCharged(_ reading: GasReading, tenant: TenantID, operation: GasOperation, remaining: UInt64?) {
@@ -93,5 +97,31 @@ struct RegistryMetrics: Sendable {
         if path.hasPrefix("/token") { return "token" }
         if path.hasPrefix("/metrics") { return "metrics" }
         return "other"
+    }
+}
+
+/// The HTTP collectors of each (endpoint, method, status), created on first use.
+final class RequestCollectors: Sendable {
+    struct Set: Sendable {
+        let requests: Counter
+        let duration: DurationHistogram
+        let requestBytes: Counter
+        let responseBytes: Counter
+    }
+
+    private struct Key: Hashable {
+        let endpoint: String
+        let method: String
+        let status: Int
+    }
+
+    private let sets = Mutex<[Key: Set]>([:])
+
+    func collectors(endpoint: String, method: String, status: Int, make: () -> Set) -> Set {
+        let key = Key(endpoint: endpoint, method: method, status: status)
+        if let existing = sets.withLock({ $0[key] }) { return existing }
+        let made = make()
+        sets.withLock { $0[key] = made }
+        return made
     }
 }

@@ -45,33 +45,39 @@ extension SQLiteMetadataStore: GasLedgerStore {
     }
 
     public func gasBudget(of tenant: TenantID) async throws -> UInt64? {
-        try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT gas_budget FROM tenants WHERE name = ?", arguments: [tenant.value]).map {
-                UInt64(clamping: $0)
-            }
-        }
+        try await setting(.gasBudget, of: tenant)
     }
 
     public func setGasBudget(_ budget: UInt64?, of tenant: TenantID) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE tenants SET gas_budget = ? WHERE name = ?", arguments: [budget.map { Int64(clamping: $0) }, tenant.value])
-            guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
-        }
+        try await setSetting(.gasBudget, to: budget, of: tenant)
     }
 
     public func maxGasPrice(of tenant: TenantID) async throws -> UInt64? {
+        try await setting(.maxGasPrice, of: tenant)
+    }
+
+    public func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) async throws {
+        try await setSetting(.maxGasPrice, to: price, of: tenant)
+    }
+
+    /// A tenant's numeric gas settings (column names are fixed here, never from input).
+    private enum TenantSetting: String {
+        case gasBudget = "gas_budget"
+        case maxGasPrice = "max_gas_price"
+    }
+
+    private func setting(_ setting: TenantSetting, of tenant: TenantID) async throws -> UInt64? {
         try await pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT max_gas_price FROM tenants WHERE name = ?", arguments: [tenant.value]).map {
+            try Int64.fetchOne(db, sql: "SELECT \(setting.rawValue) FROM tenants WHERE name = ?", arguments: [tenant.value]).map {
                 UInt64(clamping: $0)
             }
         }
     }
 
-    public func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) async throws {
+    private func setSetting(_ setting: TenantSetting, to value: UInt64?, of tenant: TenantID) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "UPDATE tenants SET max_gas_price = ? WHERE name = ?", arguments: [price.map { Int64(clamping: $0) }, tenant.value])
+                sql: "UPDATE tenants SET \(setting.rawValue) = ? WHERE name = ?", arguments: [value.map { Int64(clamping: $0) }, tenant.value])
             guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
         }
     }
