@@ -23,7 +23,10 @@ request() {
     local method="$1" path="$2"
     shift 2
     local used
-    used="$(curl -s -u "$CREDS" --max-time 30 -X "$method" -D - -o /dev/null "$@" "$URL$path" |
+    # HEAD through --head: with -X HEAD curl would wait for the body Content-Length announces.
+    local verb=(-X "$method")
+    [ "$method" = HEAD ] && verb=(--head)
+    used="$(curl -s -u "$CREDS" --max-time 30 "${verb[@]}" -D - -o /dev/null "$@" "$URL$path" |
         tr -d '\r' | awk -F': ' 'tolower($1) == "aegis-gas-used" {print $2}')"
     SUM=$((SUM + ${used:-0}))
 }
