@@ -148,3 +148,26 @@ struct RecordingClient: TestClientProtocol {
         }
     }
 }
+
+@Suite struct StorageQuotaFlowTests {
+    @Test func overQuotaPushesAreRefusedAndPullsKeepWorking() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        try await registry.run(prepare: { storage, _ in try await storage.metadata.setStorageQuota(3000, of: TenantID("acme")) }) { client in
+            let kept = try await client.pushBlob(randomBytes(2000), to: "acme/app")
+            let refused = randomBytes(2000)
+            try await client.execute(
+                uri: "/v2/acme/app/blobs/uploads/?digest=\(sha256(refused))", method: .post, body: ByteBuffer(bytes: refused)
+            ) { response throws in
+                #expect(response.status == .forbidden)
+                #expect(String(buffer: response.body).contains("storage_quota_exceeded"))
+            }
+            try await client.execute(uri: "/v2/acme/app/blobs/\(sha256(refused))", method: .head) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v2/acme/app/blobs/\(kept)", method: .get) { #expect($0.status == .ok) }
+            // The same bytes in another repository of the tenant cost nothing more.
+            try await client.execute(uri: "/v2/acme/copy/blobs/uploads/?mount=\(kept)&from=acme/app", method: .post) {
+                #expect($0.status == .created)
+            }
+        }
+    }
+}

@@ -96,3 +96,35 @@ import Testing
         try store.close()
     }
 }
+
+@Suite struct StorageCountTests {
+    @Test func uniqueBytesPerTenantAreCountedExactlyAndQuotasHold() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let store = try SQLiteMetadataStore(path: directory.path + "/meta.sqlite")
+        for tenant in ["acme", "globex"] { _ = try await store.createTenant(TenantID(tenant)) }
+        let one = try await store.createRepositoryIfNeeded(RepositoryName("acme/one")).id
+        let two = try await store.createRepositoryIfNeeded(RepositoryName("acme/two")).id
+        let other = try await store.createRepositoryIfNeeded(RepositoryName("globex/x")).id
+        let big = DigestHasher.digest(of: Array("big".utf8))
+        let small = DigestHasher.digest(of: Array("small".utf8))
+        try await store.linkBlob(repository: one, digest: big, size: 1000)
+        try await store.linkBlob(repository: two, digest: big, size: 1000)  // same tenant: counted once
+        try await store.linkBlob(repository: one, digest: big, size: 1000)  // already linked: nothing
+        try await store.linkBlob(repository: other, digest: big, size: 1000)  // another tenant: its own count
+        try await store.linkBlob(repository: two, digest: small, size: 10)
+        #expect(try await store.storageUsed(by: TenantID("acme")) == 1010)
+        #expect(try await store.storageUsed(by: TenantID("globex")) == 1000)
+        #expect(try await store.unlinkBlob(repository: one, digest: big))
+        #expect(try await store.storageUsed(by: TenantID("acme")) == 1010)  // still linked in acme/two
+        #expect(try await store.unlinkBlob(repository: two, digest: big))
+        #expect(try await store.storageUsed(by: TenantID("acme")) == 10)
+        try await store.setStorageQuota(500, of: TenantID("acme"))
+        await #expect {
+            try await store.linkBlob(repository: one, digest: big, size: 1000)
+        } throws: { ($0 as? RegistryError)?.detail?["reason"] == "storage_quota_exceeded" }
+        #expect(try await store.linkedBlobSize(repository: one, digest: big) == nil)  // refused: not linked
+        #expect(try await store.recountStorage().allSatisfy { $0.counted == $0.recounted })
+        try store.close()
+    }
+}

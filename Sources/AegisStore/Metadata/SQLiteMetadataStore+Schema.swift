@@ -137,6 +137,16 @@ extension SQLiteMetadataStore {
                     ALTER TABLE tenants ADD COLUMN max_gas_price INTEGER;
                     """)
         }
+        migrator.registerMigration("v6-storage-quota") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant_storage(
+                        tenant TEXT PRIMARY KEY NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        bytes INTEGER NOT NULL);
+                    ALTER TABLE tenants ADD COLUMN storage_quota INTEGER;
+                    """)
+            try db.execute(sql: "INSERT INTO tenant_storage(tenant, bytes) " + SQLiteMetadataStore.storageRecountSQL)
+        }
         return migrator
     }
 }

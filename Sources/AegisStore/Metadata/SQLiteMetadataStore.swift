@@ -148,6 +148,7 @@ extension SQLiteMetadataStore {
     }
 
     static func link(_ db: Database, repository: Int64, digest: Digest, size: Int64, now: Double) throws {
+        let linkedBefore = try tenantLinks(db, repository: repository, digest: digest)
         try db.execute(
             sql: "INSERT INTO blobs(digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING",
             arguments: [digest.description, size, now])
@@ -157,13 +158,18 @@ extension SQLiteMetadataStore {
                 ON CONFLICT(repository_id, digest) DO NOTHING
                 """,
             arguments: [repository, digest.description, now])
+        if db.changesCount > 0 {
+            try countLink(db, repository: repository, digest: digest, size: size, linkedBefore: linkedBefore)
+        }
     }
 
     public func unlinkBlob(repository: Int64, digest: Digest) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
                 sql: "DELETE FROM blob_links WHERE repository_id = ? AND digest = ?", arguments: [repository, digest.description])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            try Self.countUnlink(db, repository: repository, digest: digest)
+            return true
         }
     }
 
