@@ -36,6 +36,15 @@ public struct GasSchedule: Sendable, Hashable, Codable {
     /// Gas for `bytes` served.
     public func egress(bytes: Int64) -> UInt64 { Self.perKiB(bytes, egressPerKiB) }
 
+    /// Gas for keeping `bytes` stored for `seconds`, rounded up (any stored byte costs at least 1).
+    public func storage(bytes: Int64, seconds: Int) -> UInt64 {
+        guard bytes > 0, seconds > 0 else { return 0 }
+        let product = UInt64(bytes).multipliedFullWidth(by: storagePerGiBHour * UInt64(seconds))
+        let divisor: UInt64 = (1 << 30) * 3600
+        let (quotient, remainder) = divisor.dividingFullWidth(product)
+        return quotient + (remainder > 0 ? 1 : 0)
+    }
+
     static func perKiB(_ bytes: Int64, _ rate: UInt64) -> UInt64 {
         guard bytes > 0 else { return 0 }
         return (UInt64(bytes) + 1023) / 1024 * rate

@@ -102,6 +102,8 @@ public func buildApplication(
             UploadExpiryService(
                 registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
             GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
+            StorageAccountantService(
+                gas: gas, store: storage.metadata, intervalSeconds: configuration.gas.storageAccrualSeconds, logger: logger),
             FeeMarketService(
                 market: gas.feeMarket, gas: gas, detector: GasAnomalyDetector(), audit: audit, store: storage.metadata,
                 interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),

@@ -131,3 +131,14 @@ import Testing
         #expect(detector.observe([small: 90_000_000]).count == 1)
     }
 }
+
+@Suite struct StorageGasTests {
+    @Test func storageGasIsProRataAndRoundsUp() {
+        let schedule = GasSchedule.standard
+        #expect(schedule.storage(bytes: 1 << 30, seconds: 3600) == 100)
+        #expect(schedule.storage(bytes: 10 << 30, seconds: 36) == 10)
+        #expect(schedule.storage(bytes: 1, seconds: 1) == 1)
+        #expect(schedule.storage(bytes: 0, seconds: 3600) == 0)
+        #expect(schedule.storage(bytes: Int64.max, seconds: 86400) > 0)
+    }
+}

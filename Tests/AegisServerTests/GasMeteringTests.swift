@@ -171,3 +171,20 @@ struct RecordingClient: TestClientProtocol {
         }
     }
 }
+
+@Suite struct StorageAccrualFlowTests {
+    @Test func storedBytesAccrueGasInTheLedger() async throws {
+        var registry = try TestRegistry()
+        defer { registry.remove() }
+        registry.configuration.gas.storageAccrualSeconds = 1
+        try await registry.run { client in
+            _ = try await client.pushBlob(randomBytes(4096), to: "acme/app")
+            try await Task.sleep(for: .milliseconds(1500))
+        }
+        let storage = try await AegisStorage.open(registry.configuration)
+        let charges = try await storage.metadata.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture)
+        #expect(charges.contains { $0.operation == "storage.accrual" && $0.gas >= 1 && $0.principal == "system" })
+        #expect(try await storage.metadata.charges(of: TenantID("globex"), from: .distantPast, to: .distantFuture).isEmpty)
+        try storage.metadata.close()
+    }
+}

@@ -67,6 +67,9 @@ extension AegisConfiguration {
             $0.gas.capacityPerInterval = UInt64(try $1.int(in: 2...Int.max))
         },
         Setting("gas.fee_interval_seconds", "AEGIS_GAS_FEE_INTERVAL_SECONDS") { $0.gas.feeIntervalSeconds = try $1.int(in: 1...3600) },
+        Setting("gas.storage_accrual_seconds", "AEGIS_GAS_STORAGE_ACCRUAL_SECONDS") {
+            $0.gas.storageAccrualSeconds = try $1.int(in: 1...86400)
+        },
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
         },

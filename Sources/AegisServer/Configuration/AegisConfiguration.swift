@@ -40,6 +40,8 @@ public struct AegisConfiguration: Sendable, Hashable {
         public var capacityPerInterval: UInt64 = 200_000_000
         /// Seconds per fee-market interval.
         public var feeIntervalSeconds = 10
+        /// Seconds between two storage-gas accruals.
+        public var storageAccrualSeconds = 3600
 
         public init() {}
     }

@@ -70,6 +70,15 @@ extension SQLiteMetadataStore {
         }
     }
 
+    /// Every tenant's counted bytes.
+    public func storageByTenant() async throws -> [(tenant: TenantID, bytes: Int64)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT tenant, bytes FROM tenant_storage WHERE bytes > 0 ORDER BY tenant").compactMap { row in
+                (try? TenantID(row["tenant"] as String)).map { (tenant: $0, bytes: row["bytes"]) }
+            }
+        }
+    }
+
     /// Every tenant's counted and recounted bytes, in one read snapshot.
     public func recountStorage() async throws -> [(tenant: String, counted: Int64, recounted: Int64)] {
         try await pool.read { db in

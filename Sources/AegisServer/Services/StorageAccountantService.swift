@@ -1,0 +1,42 @@
+import AegisCore
+import AegisGas
+import AegisStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Charges every tenant storage gas for the bytes it keeps, every `interval`: the schedule's
+/// `storagePerGiBHour` pro rata, one ledger row per tenant (`storage.accrual`), counted against
+/// its budget like any other gas.
+struct StorageAccountantService: Service {
+    let gas: GasContext
+    let store: SQLiteMetadataStore
+    let intervalSeconds: Int
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .seconds(intervalSeconds))
+                await accrue()
+            }
+        }
+    }
+
+    func accrue() async {
+        do {
+            for (tenant, bytes) in try await store.storageByTenant() {
+                let charge = gas.schedule.storage(bytes: bytes, seconds: intervalSeconds)
+                guard charge > 0 else { continue }
+                gas.accounts.record(charge, for: tenant)
+                gas.ledger.record(
+                    GasCharge(
+                        time: Date(), tenant: tenant.value, principal: "system", operation: "storage.accrual", repository: nil,
+                        requestID: "storage-accountant", gas: charge, price: gas.feeMarket.baseFee, schedule: gas.schedule.version,
+                        outOfGas: false))
+            }
+        } catch {
+            logger.error("storage accrual failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
