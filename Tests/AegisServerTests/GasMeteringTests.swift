@@ -188,3 +188,27 @@ struct RecordingClient: TestClientProtocol {
         try storage.metadata.close()
     }
 }
+
+@Suite struct StorageAPITests {
+    @Test func quotasAreSetAndUsageReadThroughTheAPI() async throws {
+        try await withRegistry { client in
+            _ = try await client.pushBlob(randomBytes(1500), to: "acme/app")
+            let json: HTTPFields = [.contentType: "application/json"]
+            try await client.execute(
+                uri: "/api/v1/tenants/acme/storage/quota", method: .put, headers: json, body: ByteBuffer(string: #"{"quota":2000}"#)
+            ) {
+                response throws in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"quota":2000,"tenant":"acme","used":1500}"#)
+            }
+            let blob = randomBytes(1000)
+            try await client.execute(uri: "/v2/acme/app/blobs/uploads/?digest=\(sha256(blob))", method: .post, body: ByteBuffer(bytes: blob)) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/v1/tenants/acme/storage/quota", method: .delete) { #expect($0.status == .noContent) }
+            try await client.execute(uri: "/api/v1/tenants/acme/storage", method: .get) { response throws in
+                #expect(String(buffer: response.body) == #"{"tenant":"acme","used":1500}"#)
+            }
+        }
+    }
+}

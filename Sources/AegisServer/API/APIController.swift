@@ -28,7 +28,8 @@ struct APIController: Sendable {
         ("/api/v1/users/:user", [.delete]), ("/api/v1/tenants/:tenant/grants", [.get, .head, .put, .delete]),
         ("/api/v1/gas/schedule", [.get, .head]), ("/api/v1/tenants/:tenant/gas/invoice", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]), ("/api/v1/gas/prices", [.get, .head]),
-        ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]),
+        ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]), ("/api/v1/tenants/:tenant/storage", [.get, .head]),
+        ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -45,6 +46,7 @@ struct APIController: Sendable {
         addRobotRoutes(to: api)
         addGrantRoutes(to: api)
         addGasRoutes(to: api)
+        addStorageRoutes(to: api)
         addAuditRoutes(to: api)
     }
 

@@ -1480,6 +1480,207 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/api/v1/tenants/{tenant}/storage": {
+              "get": {
+                "operationId": "getStorage",
+                "summary": "Bytes the tenant stores (distinct linked blobs) and its quota (owners, admins, auditors)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Storage"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/storage/quota": {
+              "put": {
+                "operationId": "setStorageQuota",
+                "summary": "Set the tenant's storage quota in bytes (system administrators)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Storage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewQuota"
+                      }
+                    }
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "removeStorageQuota",
+                "summary": "Remove the tenant's storage quota (system administrators)",
+                "responses": {
+                  "204": {
+                    "description": "Done"
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
             "/api/v1/tenants/{tenant}/audit": {
               "get": {
                 "operationId": "listTenantAudit",
@@ -2352,6 +2553,39 @@ enum OpenAPIDocument {
                 "required": [
                   "current",
                   "history"
+                ],
+                "additionalProperties": false
+              },
+              "NewQuota": {
+                "type": "object",
+                "properties": {
+                  "quota": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "maximum": 9223372036854775807
+                  }
+                },
+                "required": [
+                  "quota"
+                ],
+                "additionalProperties": false
+              },
+              "Storage": {
+                "type": "object",
+                "properties": {
+                  "tenant": {
+                    "type": "string"
+                  },
+                  "used": {
+                    "type": "integer"
+                  },
+                  "quota": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "tenant",
+                  "used"
                 ],
                 "additionalProperties": false
               },
