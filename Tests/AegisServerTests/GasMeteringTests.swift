@@ -212,3 +212,20 @@ struct RecordingClient: TestClientProtocol {
         }
     }
 }
+
+@Suite struct APIMeteringTests {
+    @Test func tenantManagementCallsAreBilledToTheTenant() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        try await registry.run { client in
+            try await client.execute(uri: "/api/v1/tenants/acme/members", method: .get) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.header("Aegis-Gas-Used") == String(GasSchedule.standard.intrinsic(.apiCall)))
+            }
+        }
+        let storage = try await AegisStorage.open(registry.configuration)
+        let charges = try await storage.metadata.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture)
+        #expect(charges.contains { $0.operation == "api.call" && $0.gas == 100 })
+        try storage.metadata.close()
+    }
+}

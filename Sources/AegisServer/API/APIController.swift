@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisGas
 import AegisStore
 import Foundation
 import HTTPTypes
@@ -93,6 +94,17 @@ struct APIController: Sendable {
             throw APIError.forbidden("your role in '\(tenant)' does not allow this")
         }
         guard try await store.tenant(tenant) != nil else { throw APIError.notFound("tenant '\(tenant)' does not exist") }
+        // Management calls are billed to the tenant they manage, within its budget.
+        if let meter = context.gas {
+            meter.bill(tenant, principal: principal.description, repository: nil, operation: .apiCall)
+            let intrinsic = gas.schedule.intrinsic(.apiCall)
+            do {
+                meter.reservation = try await gas.accounts.reserve(intrinsic, for: tenant)
+                try meter.charge(intrinsic)
+            } catch let error as RegistryError {
+                throw APIError.forbidden("\(error.message) (\(error.detail?["reason"] ?? "gas"))")
+            }
+        }
     }
 
     /// Checks that the caller is a system administrator.

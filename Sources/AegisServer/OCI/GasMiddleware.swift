@@ -5,7 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Gives every `/v2` request a gas meter, and settles it whatever the outcome: the charge goes to
+/// Gives every `/v2` request and every tenant-scoped `/api/v1` request a gas meter, and settles it whatever the outcome: the charge goes to
 /// the ledger and the tenant's account, and the response (success or error) carries
 /// `Aegis-Gas-Used`, `Aegis-Gas-Limit` and `Aegis-Gas-Price`.
 struct GasMiddleware: RouterMiddleware {
@@ -14,7 +14,8 @@ struct GasMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: AegisRequestContext, next: (Request, AegisRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard request.uri.path.hasPrefix("/v2") else { return try await next(request, context) }
+        let path = request.uri.path
+        guard path.hasPrefix("/v2") || path.hasPrefix("/api/v1/tenants/") else { return try await next(request, context) }
         var context = context
         let meter = GasMeter(limit: gas.settings.defaultLimit, price: gas.feeMarket.baseFee)
         context.gas = meter
