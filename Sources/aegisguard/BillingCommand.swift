@@ -70,13 +70,7 @@ struct BillingCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenantID = try parseTenant(tenant)
-            let value: UInt64?
-            if budget == "none" {
-                value = nil
-            } else {
-                guard let parsed = UInt64(budget), parsed > 0 else { throw ValidationError("budget must be a positive integer or 'none'") }
-                value = parsed
-            }
+            let value = try parseAmountOrNone(budget, name: "budget", minimum: 1).map { UInt64($0) }
             let store = try openMetadata(options)
             try await report { try await store.setGasBudget(value, of: tenantID) }
             print(value.map { "\(tenantID): \($0) gas per month" } ?? "\(tenantID): default budget")

@@ -16,13 +16,7 @@ struct QuotaCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenantID = try parseTenant(tenant)
-            let quota: Int64?
-            if bytes == "none" {
-                quota = nil
-            } else {
-                guard let value = Int64(bytes), value >= 0 else { throw ValidationError("bytes must be a non-negative integer or 'none'") }
-                quota = value
-            }
+            let quota = try parseAmountOrNone(bytes, name: "bytes", minimum: 0)
             let store = try openMetadata(options)
             try await report { try await store.setStorageQuota(quota, of: tenantID) }
             print(quota.map { "\(tenantID): storage quota \($0) bytes" } ?? "\(tenantID): no storage quota")

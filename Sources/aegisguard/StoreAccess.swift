@@ -54,3 +54,13 @@ func readSecret(fromStandardInput: Bool) -> (password: String, generated: Bool) 
     let password = Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: "-").replacingOccurrences(of: "+", with: "_")
     return (password, true)
 }
+
+/// An amount argument that may be `none` (for settings that can be removed).
+/// - Throws: `ValidationError` naming the argument when it is neither an integer ≥ `minimum` nor `none`.
+func parseAmountOrNone(_ text: String, name: String, minimum: Int64) throws -> Int64? {
+    if text == "none" { return nil }
+    guard let value = Int64(text), value >= minimum else {
+        throw ValidationError("\(name) must be an integer of at least \(minimum), or 'none'")
+    }
+    return value
+}
