@@ -28,6 +28,10 @@ public final class GasAccounts: Sendable {
         let period: Date
     }
 
+    /// The registry's own account: what no tenant pays for (refused and unauthenticated requests,
+    /// registry-wide API calls). Not a valid tenant name, so it never collides with one.
+    public static let registry = TenantID(unchecked: "_registry")
+
     private let store: any GasLedgerStore
     private let defaultBudget: UInt64?
     private let accounts = Mutex<[TenantID: Account]>([:])

@@ -36,6 +36,14 @@ public final class GasMeter: Sendable {
         }
     }
 
+    /// Names the caller once known, for a request that no tenant pays for (see `bill`).
+    public func attribute(to principal: String) {
+        state.withLock { $0.principal = principal }
+    }
+
+    /// Whether a tenant has been named to pay.
+    public var isBilled: Bool { state.withLock { $0.tenant != nil } }
+
     /// What the request reserved of its tenant's budget, to be settled.
     public var reservation: GasAccounts.Reservation? {
         get { state.withLock { $0.reservation } }

@@ -71,15 +71,17 @@ public enum GasOperation: String, Sendable, Hashable, Codable, CaseIterable {
     case tagsList = "tags.list"
     case referrersList = "referrers.list"
     case apiCall = "api.call"
+    case tokenIssue = "token.issue"
+    case registryRequest = "registry.request"
 
     /// The default intrinsic cost.
     public var defaultCost: UInt64 {
         switch self {
-        case .ping, .blobHead, .manifestHead, .uploadStatus: 50
+        case .ping, .blobHead, .manifestHead, .uploadStatus, .registryRequest: 50
         case .manifestGet, .apiCall: 100
         case .tagsList: 150
         case .blobGet, .referrersList, .uploadChunk: 200
-        case .catalog, .blobMount: 300
+        case .catalog, .blobMount, .tokenIssue: 300
         case .uploadStart, .blobDelete, .manifestDelete, .uploadCancel: 500
         case .uploadFinish: 1000
         case .manifestPut: 2000

@@ -73,7 +73,7 @@ public func buildApplication(
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: GasMiddleware(gas: gas))
     RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
-    TokenController(gate: gate).addRoutes(to: router)
+    TokenController(gate: gate, gas: gas).addRoutes(to: router)
     APIController(gate: gate, store: storage.metadata, gas: gas).addRoutes(to: router)
     router.get("/metrics") { request, _ in
         // Labels name tenants: only system administrators may scrape.

@@ -77,8 +77,8 @@ import Testing
         }
         let storage = try await AegisStorage.open(registry.configuration)
         var ledger: UInt64 = 0
-        for tenant in ["acme", "globex"] {
-            ledger += try await storage.metadata.gasUsed(by: TenantID(tenant), since: .distantPast)
+        for tenant in [try TenantID("acme"), try TenantID("globex"), GasAccounts.registry] {
+            ledger += try await storage.metadata.gasUsed(by: tenant, since: .distantPast)
         }
         #expect(ledger == total)
         #expect(total > 0)
@@ -226,6 +226,39 @@ struct RecordingClient: TestClientProtocol {
         let storage = try await AegisStorage.open(registry.configuration)
         let charges = try await storage.metadata.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture)
         #expect(charges.contains { $0.operation == "api.call" && $0.gas == 100 })
+        try storage.metadata.close()
+    }
+
+    @Test func requestsNoTenantPaysForAreChargedToTheRegistryAccount() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        let schedule = GasSchedule.standard
+        try await registry.run(as: nil) { anonymous in
+            let admin = AuthenticatedClient(base: anonymous, user: TestRegistry.admin.user, password: TestRegistry.admin.password)
+            // Refused before any tenant is known: the registry pays.
+            try await anonymous.execute(uri: "/v2/acme/app/manifests/v1", method: .get) { response throws in
+                #expect(response.status == .unauthorized)
+                #expect(response.header("Aegis-Gas-Used") == String(schedule.intrinsic(.registryRequest)))
+            }
+            try await admin.execute(uri: "/api/v1/me", method: .get) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.header("Aegis-Gas-Used") == String(schedule.intrinsic(.apiCall)))
+            }
+            try await anonymous.execute(uri: "/.well-known/jwks.json", method: .get) { #expect($0.status == .ok) }
+            // A token for one tenant's repository is that tenant's cost.
+            try await admin.execute(uri: "/token?scope=repository:acme/app:pull", method: .get) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.header("Aegis-Gas-Used") == String(schedule.intrinsic(.tokenIssue)))
+            }
+            try await anonymous.execute(uri: "/token", method: .get) { #expect($0.status == .ok) }
+        }
+        let storage = try await AegisStorage.open(registry.configuration)
+        let own = try await storage.metadata.charges(of: GasAccounts.registry, from: .distantPast, to: .distantFuture)
+        let rows = own.map { "\($0.operation) \($0.principal) \($0.gas)" }.sorted()
+        #expect(rows == ["api.call user:admin 100", "registry.request anonymous 50", "registry.request anonymous 50", "token.issue anonymous 300"])
+        let acme = try await storage.metadata.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture)
+        #expect(acme.map(\.operation) == ["token.issue"])
+        #expect(acme.first?.principal == "user:admin")
         try storage.metadata.close()
     }
 }

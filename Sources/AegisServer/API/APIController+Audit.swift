@@ -7,13 +7,13 @@ import Hummingbird
 extension APIController {
     func addAuditRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/audit") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
             return try await auditPage(tenant: tenant.value, request: request)
         }
         api.get("audit") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "readAudit", context: context)
             return try await auditPage(tenant: nil, request: request)
         }

@@ -8,12 +8,12 @@ import NIOCore
 
 extension APIController {
     func addGasRoutes(to api: RouterGroup<AegisRequestContext>) {
-        api.get("gas/schedule") { request, _ in
-            _ = try await authenticate(request)
+        api.get("gas/schedule") { request, context in
+            _ = try await authenticate(request, context)
             return try json(gas.schedule)
         }
-        api.get("gas/prices") { request, _ in
-            _ = try await authenticate(request)
+        api.get("gas/prices") { request, context in
+            _ = try await authenticate(request, context)
             let limit =
                 try request.query("limit").map { text -> Int in
                     guard let value = Int(text), (1...10_000).contains(value) else { throw APIError.badRequest("limit must be 1 to 10000") }
@@ -25,7 +25,7 @@ extension APIController {
             return try json(PriceHistory(current: gas.feeMarket.baseFee, history: prices))
         }
         api.put("tenants/:tenant/gas/max-price") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(NewMaxPrice.self, from: request)
@@ -35,7 +35,7 @@ extension APIController {
             return try json(MaxPriceView(tenant: tenant.value, maxPrice: body.maxPrice))
         }
         api.delete("tenants/:tenant/gas/max-price") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
             try await translating { try await store.setMaxGasPrice(nil, of: tenant) }
@@ -43,7 +43,7 @@ extension APIController {
             return Response(status: .noContent)
         }
         api.get("tenants/:tenant/gas/invoice") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
             let period = request.query("period") ?? Invoice.period(of: Date())
@@ -60,7 +60,7 @@ extension APIController {
             }
         }
         api.put("tenants/:tenant/gas/budget") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "setGasBudget", context: context)
             let tenant = try tenantParameter(context)
             let body = try await decode(NewBudget.self, from: request)
@@ -70,7 +70,7 @@ extension APIController {
             return try json(BudgetView(tenant: tenant.value, budget: body.budget))
         }
         api.delete("tenants/:tenant/gas/budget") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "setGasBudget", context: context)
             let tenant = try tenantParameter(context)
             try await translating { try await store.setGasBudget(nil, of: tenant) }

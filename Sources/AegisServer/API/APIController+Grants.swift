@@ -7,7 +7,7 @@ import Hummingbird
 extension APIController {
     func addGrantRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/grants") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let grants = try await store.grants(in: tenant).map {
@@ -16,7 +16,7 @@ extension APIController {
             return try json(GrantList(grants: grants))
         }
         api.put("tenants/:tenant/grants") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(NewGrant.self, from: request)
@@ -29,7 +29,7 @@ extension APIController {
             return try json(GrantView(user: body.user, repository: body.repository, role: role.rawValue))
         }
         api.delete("tenants/:tenant/grants") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             guard let user = request.query("user"), let repository = request.query("repository") else {

@@ -7,14 +7,14 @@ import Hummingbird
 extension APIController {
     func addMemberRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/members") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let members = try await store.members(of: tenant).map { MemberView(user: $0.user, role: $0.role) }
             return try json(MemberList(members: members))
         }
         api.put("tenants/:tenant/members/:user") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let user = context.parameters.get("user") ?? ""
@@ -31,7 +31,7 @@ extension APIController {
             return try json(MemberView(user: user, role: role.rawValue))
         }
         api.delete("tenants/:tenant/members/:user") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let user = context.parameters.get("user") ?? ""

@@ -7,13 +7,13 @@ import Hummingbird
 extension APIController {
     func addRobotRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/robots") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageRobots, in: tenant, for: principal, request: request, context: context)
             return try json(RobotList(robots: try await store.robots(in: tenant).map { RobotView($0, key: nil) }))
         }
         api.post("tenants/:tenant/robots") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageRobots, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(NewRobot.self, from: request)
@@ -29,7 +29,7 @@ extension APIController {
             return try json(RobotView(robot, key: key), status: .created)
         }
         api.delete("tenants/:tenant/robots/:robot") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageRobots, in: tenant, for: principal, request: request, context: context)
             let name = context.parameters.get("robot") ?? ""

@@ -7,14 +7,14 @@ import Hummingbird
 extension APIController {
     func addStorageRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/storage") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
             return try json(
                 StorageView(tenant: tenant.value, used: try await store.storageUsed(by: tenant), quota: try await store.storageQuota(of: tenant)))
         }
         api.put("tenants/:tenant/storage/quota") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "setStorageQuota", context: context)
             let tenant = try tenantParameter(context)
             let body = try await decode(NewQuota.self, from: request)
@@ -23,7 +23,7 @@ extension APIController {
             return try json(StorageView(tenant: tenant.value, used: try await store.storageUsed(by: tenant), quota: body.quota))
         }
         api.delete("tenants/:tenant/storage/quota") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "setStorageQuota", context: context)
             let tenant = try tenantParameter(context)
             try await translating { try await store.setStorageQuota(nil, of: tenant) }

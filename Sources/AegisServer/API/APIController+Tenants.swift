@@ -7,33 +7,33 @@ import Hummingbird
 extension APIController {
     func addTenantRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenants = try await store.tenants().filter { principal.isSystemAdmin || principal.roles[$0.name] != nil }
             return try json(TenantList(tenants: tenants.map(TenantView.init)))
         }
         api.post("tenants") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "createTenant", context: context)
             let body = try await decode(NewTenant.self, from: request)
             let record = try await translating { try await store.createTenant(try TenantID(body.name)) }
             return try json(TenantView(record), status: .created)
         }
         api.get("tenants/:tenant") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.pull, in: tenant, for: principal, request: request, context: context)
             guard let record = try await store.tenant(tenant) else { throw APIError.notFound("tenant '\(tenant)' does not exist") }
             return try json(TenantView(record))
         }
         api.delete("tenants/:tenant") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
             try await translating { try await store.deleteTenant(tenant) }
             return Response(status: .noContent)
         }
         api.put("tenants/:tenant/visibility") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(Visibility.self, from: request)

@@ -7,7 +7,7 @@ import Hummingbird
 extension APIController {
     func addUserRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("users") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "listUsers", context: context)
             var users: [UserView] = []
             for user in try await store.users() {
@@ -16,7 +16,7 @@ extension APIController {
             return try json(UserList(users: users))
         }
         api.post("users") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "createUser", context: context)
             let body = try await decode(NewUser.self, from: request)
             try await translating {
@@ -26,7 +26,7 @@ extension APIController {
             return try json(UserView(user, roles: [:]), status: .created)
         }
         api.delete("users/:user") { request, context in
-            let principal = try await authenticate(request)
+            let principal = try await authenticate(request, context)
             try requireSystemAdmin(principal, action: "deleteUser", context: context)
             let name = context.parameters.get("user") ?? ""
             guard name != principal.name else { throw APIError.conflict("you cannot delete yourself") }

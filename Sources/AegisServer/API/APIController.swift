@@ -52,15 +52,15 @@ struct APIController: Sendable {
     }
 
     private func me(_ request: Request, _ context: AegisRequestContext) async throws -> Response {
-        let principal = try await authenticate(request)
+        let principal = try await authenticate(request, context)
         return try json(
             Me(
                 name: principal.name, kind: principal.kind.rawValue, systemAdmin: principal.isSystemAdmin,
                 roles: Dictionary(uniqueKeysWithValues: principal.roles.map { ($0.key.value, $0.value.rawValue) })))
     }
 
-    /// The caller; anonymous callers get 401 with a challenge.
-    func authenticate(_ request: Request) async throws -> Principal {
+    /// The caller; anonymous callers get 401 with a challenge. The request's gas is attributed to it.
+    func authenticate(_ request: Request, _ context: AegisRequestContext) async throws -> Principal {
         let credential: Credential
         do {
             credential = try await gate.authenticate(request)
@@ -73,6 +73,7 @@ struct APIController: Sendable {
                 status: .unauthorized, title: "Unauthorized", detail: "authentication required",
                 challenge: #"Bearer realm="\#(gate.realm(for: request))",service="\#(gate.tokens.service)""#)
         }
+        context.gas?.attribute(to: principal.description)
         return principal
     }
 

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisGas
 import AegisStore
 import Foundation
 import HTTPTypes
@@ -10,6 +11,7 @@ import NIOCore
 /// (`/.well-known/jwks.json`) that verify its tokens.
 struct TokenController: Sendable {
     let gate: AccessGate
+    let gas: GasContext
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         router.get("/token") { request, context in try await get(request, context: context) }
@@ -89,7 +91,24 @@ struct TokenController: Sendable {
         }
         gate.audit.record(
             tokenRecord(context, principal: principal.description, allowed: true, reason: "token issued", scopes: granted))
+        bill(context.gas, principal: principal, granted: granted)
         return try json(document, status: .ok)
+    }
+
+    /// A token for one tenant's repositories is that tenant's cost; any other (anonymous, registry
+    /// scopes, several tenants) is the registry's own (see `GasMiddleware`). Never refused for
+    /// budget: the operations the token allows are.
+    private func bill(_ meter: GasMeter?, principal: Principal, granted: [ResourceScope]) {
+        guard let meter else { return }
+        meter.attribute(to: principal.description)
+        let tenants = Set(
+            granted.compactMap { scope in
+                scope.type == "repository" ? (try? RepositoryName(scope.name))?.tenant : nil
+            })
+        guard principal.kind != .anonymous, tenants.count == 1, granted.allSatisfy({ $0.type == "repository" }), let tenant = tenants.first
+        else { return }
+        meter.bill(tenant, principal: principal.description, repository: nil, operation: .tokenIssue)
+        try? meter.charge(gas.schedule.intrinsic(.tokenIssue))
     }
 
     private func checkService(_ service: String?) throws {

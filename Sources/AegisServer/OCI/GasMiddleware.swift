@@ -5,17 +5,20 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
-/// Gives every `/v2` request and every tenant-scoped `/api/v1` request a gas meter, and settles it whatever the outcome: the charge goes to
-/// the ledger and the tenant's account, and the response (success or error) carries
-/// `Aegis-Gas-Used`, `Aegis-Gas-Limit` and `Aegis-Gas-Price`.
+/// Gives every request a gas meter, and settles it whatever the outcome: the charge goes to the
+/// ledger and the payer's account, and the response (success or error) carries `Aegis-Gas-Used`,
+/// `Aegis-Gas-Limit` and `Aegis-Gas-Price`.
+///
+/// The handlers name the tenant that pays (`/v2` and tenant-scoped `/api/v1` calls, tokens for one
+/// tenant's repositories). What no tenant pays for — refused or unauthenticated requests,
+/// registry-wide API calls, key sets, metrics scrapes — is charged to the registry's own account,
+/// `_registry`, a name no tenant can have; so the ledger holds every request.
 struct GasMiddleware: RouterMiddleware {
     let gas: GasContext
 
     func handle(
         _ request: Request, context: AegisRequestContext, next: (Request, AegisRequestContext) async throws -> Response
     ) async throws -> Response {
-        let path = request.uri.path
-        guard path.hasPrefix("/v2") || path.hasPrefix("/api/v1/tenants/") else { return try await next(request, context) }
         var context = context
         let meter = GasMeter(limit: gas.settings.defaultLimit, price: gas.feeMarket.baseFee)
         context.gas = meter
@@ -25,10 +28,10 @@ struct GasMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch {
-            settle(meter, requestID: context.id)
+            settle(meter, request: request, requestID: context.id)
             throw error
         }
-        let reading = settle(meter, requestID: context.id)
+        let reading = settle(meter, request: request, requestID: context.id)
         response.headers[.aegisGasUsed] = String(reading.used)
         response.headers[.aegisGasLimit] = String(reading.limit)
         response.headers[.aegisGasPrice] = String(reading.price)
@@ -36,7 +39,8 @@ struct GasMiddleware: RouterMiddleware {
     }
 
     @discardableResult
-    private func settle(_ meter: GasMeter, requestID: String) -> GasReading {
+    private func settle(_ meter: GasMeter, request: Request, requestID: String) -> GasReading {
+        if !meter.isBilled { billToRegistry(meter, path: request.uri.path) }
         let reading = meter.reading
         guard let tenant = reading.tenant, let operation = reading.operation else { return reading }
         gas.feeMarket.record(reading.used)
@@ -55,6 +59,14 @@ struct GasMiddleware: RouterMiddleware {
                 repository: reading.repository, requestID: requestID, gas: reading.used, price: reading.price,
                 schedule: gas.schedule.version, outOfGas: reading.exhausted))
         return reading
+    }
+
+    /// Charges the intrinsic gas of a request no tenant paid for to the registry's account.
+    private func billToRegistry(_ meter: GasMeter, path: String) {
+        let operation: GasOperation =
+            path == "/token" ? .tokenIssue : path.hasPrefix("/api/") ? .apiCall : .registryRequest
+        meter.bill(GasAccounts.registry, principal: meter.reading.principal, repository: nil, operation: operation)
+        if meter.reading.used == 0 { try? meter.charge(gas.schedule.intrinsic(operation)) }
     }
 }
 
