@@ -8,6 +8,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The stores of one data directory, opened once and shared by every surface.
 public struct AegisStorage: Sendable {
@@ -71,7 +72,7 @@ public func buildApplication(
     let router = Router(context: AegisRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: GasMiddleware(gas: gas))
+    if configuration.gas.metering { router.add(middleware: GasMiddleware(gas: gas)) }
     RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
     TokenController(gate: gate, gas: gas).addRoutes(to: router)
     APIController(gate: gate, store: storage.metadata, gas: gas).addRoutes(to: router)
@@ -94,22 +95,24 @@ public func buildApplication(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
+    var services: [any Service] = [
+        UploadExpiryService(registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
+        GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
+        FeeMarketService(
+            market: gas.feeMarket, gas: gas, detector: GasAnomalyDetector(), audit: audit, store: storage.metadata,
+            interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
+        AuditService(log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
+    ]
+    if configuration.gas.metering {
+        services.append(
+            StorageAccountantService(
+                gas: gas, store: storage.metadata, intervalSeconds: configuration.gas.storageAccrualSeconds, logger: logger))
+    }
     return Application(
         router: router,
         server: .http1(configuration: http),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "AegisGuard"),
-        services: [
-            UploadExpiryService(
-                registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
-            GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
-            StorageAccountantService(
-                gas: gas, store: storage.metadata, intervalSeconds: configuration.gas.storageAccrualSeconds, logger: logger),
-            FeeMarketService(
-                market: gas.feeMarket, gas: gas, detector: GasAnomalyDetector(), audit: audit, store: storage.metadata,
-                interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
-            AuditService(
-                log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
-        ],
+        services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: logger
     )

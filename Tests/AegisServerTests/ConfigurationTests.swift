@@ -33,6 +33,16 @@ import Testing
         #expect(configuration.limits.maxTagsPerPush == 10)
     }
 
+    @Test func meteringIsABooleanSetting() throws {
+        #expect(try AegisConfiguration.load(file: nil, environment: [:]).gas.metering)
+        #expect(try !AegisConfiguration.load(file: nil, environment: ["AEGIS_GAS_METERING": "false"]).gas.metering)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "[gas]\nmetering = false\n".write(to: file, atomically: true, encoding: .utf8)
+        #expect(try !AegisConfiguration.load(file: file.path, environment: [:]).gas.metering)
+        #expect(throws: ConfigurationError.self) { try AegisConfiguration.load(file: nil, environment: ["AEGIS_GAS_METERING": "yes"]) }
+    }
+
     @Test(arguments: [
         "lisen = \"127.0.0.1:1\"", "listen = \"nope\"", "[limits]\nmax_manifest_bytes = 1", "listen = 5", "= broken",
     ])

@@ -261,4 +261,21 @@ struct RecordingClient: TestClientProtocol {
         #expect(acme.first?.principal == "user:admin")
         try storage.metadata.close()
     }
+
+    @Test func withMeteringOffNothingIsChargedOrAnnounced() async throws {
+        var registry = try TestRegistry()
+        defer { registry.remove() }
+        registry.configuration.gas.metering = false
+        try await registry.run { client in
+            _ = try await client.pushImage(to: "acme/app", tag: "v1")
+            try await client.execute(uri: "/v2/acme/app/manifests/v1", method: .get) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.header("Aegis-Gas-Used") == nil)
+            }
+        }
+        let storage = try await AegisStorage.open(registry.configuration)
+        #expect(try await storage.metadata.gasUsed(by: TenantID("acme"), since: .distantPast) == 0)
+        #expect(try await storage.metadata.gasUsed(by: GasAccounts.registry, since: .distantPast) == 0)
+        try storage.metadata.close()
+    }
 }

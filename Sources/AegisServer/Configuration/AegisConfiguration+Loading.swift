@@ -56,6 +56,7 @@ extension AegisConfiguration {
         Setting("auth.oidc_key_refresh_seconds", "AEGIS_OIDC_KEY_REFRESH_SECONDS") {
             $0.auth.oidcKeyRefreshSeconds = try $1.int(in: 0...86400)
         },
+        Setting("gas.metering", "AEGIS_GAS_METERING") { $0.gas.metering = try $1.bool() },
         Setting("gas.default_limit", "AEGIS_GAS_DEFAULT_LIMIT") { $0.gas.defaultLimit = UInt64(try $1.int(in: 1000...Int.max)) },
         Setting("gas.max_limit", "AEGIS_GAS_MAX_LIMIT") { $0.gas.maxLimit = UInt64(try $1.int(in: 1000...Int.max)) },
         Setting("gas.default_budget", "AEGIS_GAS_DEFAULT_BUDGET") {
@@ -112,7 +113,7 @@ extension AegisConfiguration {
             if let nested = value.table {
                 flatten(nested, prefix: name, into: &values)
             } else {
-                values[name] = SettingValue(name: name, text: value.string, number: value.int)
+                values[name] = SettingValue(name: name, text: value.string ?? value.bool.map { String($0) }, number: value.int)
             }
         }
     }
@@ -180,6 +181,14 @@ private struct SettingValue {
     func string() throws -> String {
         guard let text else { throw ConfigurationError("'\(name)' must be a string") }
         return text
+    }
+
+    func bool() throws -> Bool {
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw ConfigurationError("'\(name)' must be true or false")
+        }
     }
 
     func int(in range: ClosedRange<Int>) throws -> Int {

@@ -28,6 +28,10 @@ public struct AegisConfiguration: Sendable, Hashable {
 
     /// Gas limits, budgets and price.
     public struct GasSettings: Sendable, Hashable {
+        /// Whether requests are metered at all. Off, nothing is charged, no gas headers are sent
+        /// and budgets, prices and storage gas do nothing (storage quotas still hold): for
+        /// installations that bill nobody, and to measure what metering costs.
+        public var metering = true
         /// A request's gas limit when it names none.
         public var defaultLimit: UInt64 = 20_000_000
         /// The most a request may ask for with `Aegis-Gas-Limit`.
