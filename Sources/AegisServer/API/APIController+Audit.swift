@@ -21,11 +21,7 @@ extension APIController {
 
     /// Newest first; `before` is the `id` to continue below, `limit` 1…1000 (default 100).
     private func auditPage(tenant: String?, request: Request) async throws -> Response {
-        let limit =
-            try request.query("limit").map { text -> Int in
-                guard let value = Int(text), (1...1000).contains(value) else { throw APIError.badRequest("limit must be 1 to 1000") }
-                return value
-            } ?? 100
+        let limit = try pageLimit(request, default: 100, maximum: 1000)
         let before = try request.query("before").map { text -> Int64 in
             guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive record id") }
             return value

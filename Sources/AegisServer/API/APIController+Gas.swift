@@ -14,11 +14,7 @@ extension APIController {
         }
         api.get("gas/prices") { request, context in
             _ = try await authenticate(request, context)
-            let limit =
-                try request.query("limit").map { text -> Int in
-                    guard let value = Int(text), (1...10_000).contains(value) else { throw APIError.badRequest("limit must be 1 to 10000") }
-                    return value
-                } ?? 100
+            let limit = try pageLimit(request, default: 100, maximum: 10_000)
             let prices = try await store.prices(limit: limit).map {
                 PriceView(time: $0.time.ISO8601Format(), baseFee: $0.baseFee, gasUsed: $0.gasUsed)
             }

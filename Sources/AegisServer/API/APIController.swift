@@ -30,7 +30,7 @@ struct APIController: Sendable {
         ("/api/v1/gas/schedule", [.get, .head]), ("/api/v1/tenants/:tenant/gas/invoice", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]), ("/api/v1/gas/prices", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]), ("/api/v1/tenants/:tenant/storage", [.get, .head]),
-        ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]),
+        ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]), ("/api/v1/tenants/:tenant/storage/hints", [.get, .head]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -130,6 +130,13 @@ struct APIController: Sendable {
             throw APIError.notFound("tenant does not exist")
         }
         return tenant
+    }
+
+    /// The `limit` query parameter: 1…`maximum`, `default` when absent.
+    func pageLimit(_ request: Request, default fallback: Int, maximum: Int) throws -> Int {
+        guard let text = request.query("limit") else { return fallback }
+        guard let value = Int(text), (1...maximum).contains(value) else { throw APIError.badRequest("limit must be 1 to \(maximum)") }
+        return value
     }
 
     /// Decodes a JSON body of at most `maxBodyBytes`; members the type does not know are refused,

@@ -1540,6 +1540,87 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/api/v1/tenants/{tenant}/storage/hints": {
+              "get": {
+                "operationId": "getStorageHints",
+                "summary": "Efficiency hints: untagged manifests, the bytes only they (or nothing) reference, and the storage gas they cost (owners, admins, auditors)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/StorageHints"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad limit",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "description": "How many of the oldest untagged manifests to list (1-1000, default 20)",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000
+                    }
+                  }
+                ]
+              }
+            },
             "/api/v1/tenants/{tenant}/storage/quota": {
               "put": {
                 "operationId": "setStorageQuota",
@@ -2715,6 +2796,82 @@ enum OpenAPIDocument {
                 "required": [
                   "name",
                   "password"
+                ],
+                "additionalProperties": false
+              },
+              "StorageHints": {
+                "type": "object",
+                "properties": {
+                  "tenant": {
+                    "type": "string"
+                  },
+                  "storedBytes": {
+                    "type": "integer"
+                  },
+                  "untaggedManifests": {
+                    "type": "integer"
+                  },
+                  "untaggedManifestBytes": {
+                    "type": "integer"
+                  },
+                  "reclaimableBlobs": {
+                    "type": "integer"
+                  },
+                  "reclaimableBytes": {
+                    "type": "integer"
+                  },
+                  "unreferencedBytes": {
+                    "type": "integer"
+                  },
+                  "storageGasPerMonth": {
+                    "type": "integer"
+                  },
+                  "oldestUntagged": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "repository": {
+                          "type": "string"
+                        },
+                        "digest": {
+                          "type": "string"
+                        },
+                        "size": {
+                          "type": "integer"
+                        },
+                        "createdAt": {
+                          "type": "string",
+                          "format": "date-time"
+                        }
+                      },
+                      "required": [
+                        "repository",
+                        "digest",
+                        "size",
+                        "createdAt"
+                      ],
+                      "additionalProperties": false
+                    }
+                  },
+                  "hints": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "required": [
+                  "tenant",
+                  "storedBytes",
+                  "untaggedManifests",
+                  "untaggedManifestBytes",
+                  "reclaimableBlobs",
+                  "reclaimableBytes",
+                  "unreferencedBytes",
+                  "storageGasPerMonth",
+                  "oldestUntagged",
+                  "hints"
                 ],
                 "additionalProperties": false
               }

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# What gas metering costs: the same binary twice, one server with metering on and one with
+# `AEGIS_GAS_METERING=false`, measured in interleaved rounds (on/off/on/off…) so drift of the
+# shared 2-core machine hits both alike. Two workloads:
+#   - manifest GET with a bearer token (wrk, 2 threads, 32 connections, 5 s per run), requests/s;
+#   - blob push: monolithic POSTs of 8 distinct 16 MiB blobs per round (curl), MB/s.
+# Prints a table per workload and the on/off ratio of the summed figures.
+#   scripts/bench-gas.sh [BINARY] [ROUNDS]   (default .build/release/aegisguard, 5 rounds)
+set -euo pipefail
+BIN="${1:-.build/release/aegisguard}"
+ROUNDS="${2:-5}"
+command -v wrk >/dev/null || { echo "wrk is missing (scripts/install-test-deps.sh)" >&2; exit 1; }
+WORK="$(mktemp -d)"
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
+
+# start NAME METERING → URL_<NAME>, TOKEN_<NAME>, PASSWORD_<NAME>
+start() {
+    local name="$1" metering="$2" data="$WORK/$1" port
+    mkdir -p "$data"
+    port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    "$BIN" tenant create bench --data-dir "$data" >/dev/null
+    AEGIS_GAS_METERING="$metering" AEGIS_LOG_LEVEL=warning AEGIS_TOKEN_LIFETIME_SECONDS=3600 \
+        "$BIN" serve --data-dir "$data" --listen "127.0.0.1:$port" >"$data/log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 1 100); do grep -q "listening" "$data/log" && break; sleep 0.1; done
+    local url="http://127.0.0.1:$port" password
+    password="$(cat "$data/initial-admin-password")"
+    printf '{}' >"$data/config"
+    local config="sha256:$(sha256sum "$data/config" | cut -d' ' -f1)"
+    curl -sf -u "admin:$password" -o /dev/null -X POST "$url/v2/bench/x/blobs/uploads/?digest=$config" --data-binary @"$data/config"
+    local manifest='{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"'$config'","size":2},"layers":[]}'
+    curl -sf -u "admin:$password" -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+        --data "$manifest" "$url/v2/bench/x/manifests/v1"
+    local token
+    token="$(curl -sf -u "admin:$password" "$url/token?service=aegisguard&scope=repository:bench/x:pull,push" |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
+    printf -v "URL_$name" '%s' "$url"
+    printf -v "TOKEN_$name" '%s' "$token"
+}
+start on true
+start off false
+
+# Blobs for the push workload: 8 × 16 MiB of fresh random bytes per round, the same for both servers.
+BLOBS="$WORK/blobs"
+mkdir -p "$BLOBS"
+make_blobs() {
+    rm -f "$BLOBS"/*
+    for i in $(seq 1 8); do
+        head -c $((16 << 20)) /dev/urandom >"$BLOBS/$i"
+        sha256sum "$BLOBS/$i" | cut -d' ' -f1 >"$BLOBS/$i.sha256"
+    done
+}
+
+rps() { # URL TOKEN
+    wrk -t2 -c32 -d5s -H "Authorization: Bearer $2" "$1/v2/bench/x/manifests/v1" | awk '/Requests\/sec/ {print $2}'
+}
+
+push() { # URL TOKEN → MB/s over the 8 blobs
+    local start end
+    start="$(date +%s.%N)"
+    # `Expect:` off: curl would wait a second for a 100 Continue before each body.
+    for i in $(seq 1 8); do
+        curl -sf -o /dev/null -H "Authorization: Bearer $2" -H 'Content-Type: application/octet-stream' -H 'Expect:' \
+            -X POST --data-binary @"$BLOBS/$i" "$1/v2/bench/x/blobs/uploads/?digest=sha256:$(cat "$BLOBS/$i.sha256")"
+    done
+    end="$(date +%s.%N)"
+    python3 -c "print(f'{8 * 16 * 1.048576 / ($end - $start):.1f}')"
+}
+
+echo "command: scripts/bench-gas.sh $*"
+echo
+echo "| round | manifest GET, metered (req/s) | manifest GET, unmetered (req/s) | blob push, metered (MB/s) | blob push, unmetered (MB/s) |"
+echo "|---|---:|---:|---:|---:|"
+SUM=(0 0 0 0)
+for round in $(seq 1 "$ROUNDS"); do
+    make_blobs
+    # Alternate which server goes first, so neither always runs on a warmer machine.
+    if ((round % 2)); then
+        a="$(rps "$URL_on" "$TOKEN_on")"; b="$(rps "$URL_off" "$TOKEN_off")"
+        cat "$BLOBS"/* >/dev/null
+        c="$(push "$URL_on" "$TOKEN_on")"; d="$(push "$URL_off" "$TOKEN_off")"
+    else
+        b="$(rps "$URL_off" "$TOKEN_off")"; a="$(rps "$URL_on" "$TOKEN_on")"
+        cat "$BLOBS"/* >/dev/null
+        d="$(push "$URL_off" "$TOKEN_off")"; c="$(push "$URL_on" "$TOKEN_on")"
+    fi
+    echo "| $round | $a | $b | $c | $d |"
+    read -r -a SUM <<<"$(python3 -c "s=[${SUM[0]},${SUM[1]},${SUM[2]},${SUM[3]}]; v=[$a,$b,$c,$d]; print(' '.join(str(x+y) for x, y in zip(s, v)))")"
+done
+python3 - "${SUM[@]}" <<'EOF'
+import sys
+get_on, get_off, push_on, push_off = map(float, sys.argv[1:])
+print()
+print(f"manifest GET: metered/unmetered = {get_on / get_off:.3f} (overhead {100 * (1 - get_on / get_off):+.1f}%)")
+print(f"blob push:    metered/unmetered = {push_on / push_off:.3f} (overhead {100 * (1 - push_on / push_off):+.1f}%)")
+EOF
