@@ -9,7 +9,9 @@ import Synchronization
 struct RegistryMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     /// Collectors by label values: looked up once, then reused on every request.
-    private let requestCollectors = RequestCollectors()
+    private let requestCollectors = CollectorCache<RequestKey, RequestCollectorSet>()
+    private let gasCounters = CollectorCache<GasKey, Counter>()
+    private let budgetGauges = CollectorCache<TenantID, Gauge>()
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -17,9 +19,9 @@ struct RegistryMetrics: Sendable {
     ]
 
     func requestFinished(endpoint: String, method: String, status: Int, duration: Duration, requestBytes: Int64, responseBytes: Int64) {
-        let collectors = requestCollectors.collectors(endpoint: endpoint, method: method, status: status) {
+        let collectors = requestCollectors.value(RequestKey(endpoint: endpoint, method: method, status: status)) {
             let labels = [("endpoint", endpoint), ("method", method), ("status", String(status))]
-            return RequestCollectors.Set(
+            return RequestCollectorSet(
                 requests: registry.makeCounter(
                     descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests"),
                     labels: labels),
@@ -43,10 +45,11 @@ struct RegistryMetrics: Sendable {
     }
 
     func gasCharged(_ reading: GasReading, tenant: TenantID, operation: GasOperation, remaining: UInt64?) {
-        registry.makeCounter(
-            descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "used", unitName: "total", helpText: "Gas charged"),
-            labels: [("tenant", tenant.value), ("operation", operation.rawValue)]
-        ).increment(by: Int64(clamping: reading.used))
+        gasCounters.value(GasKey(tenant: tenant, operation: operation)) {
+            registry.makeCounter(
+                descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "used", unitName: "total", helpText: "Gas charged"),
+                labels: [("tenant", tenant.value), ("operation", operation.rawValue)])
+        }.increment(by: Int64(clamping: reading.used))
         if reading.exhausted {
             registry.makeCounter(
                 descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "out_of_gas", unitName: "total", helpText: "Requests out of gas"),
@@ -54,12 +57,13 @@ struct RegistryMetrics: Sendable {
             ).increment()
         }
         if let remaining {
-            registry.makeGauge(
-                descriptor: .init(
-                    namespace: "aegis", subsystem: "gas", metricName: "budget_remaining", unitName: "gas",
-                    helpText: "Gas left in the tenant's monthly budget"),
-                labels: [("tenant", tenant.value)]
-            ).set(Double(remaining))
+            budgetGauges.value(tenant) {
+                registry.makeGauge(
+                    descriptor: .init(
+                        namespace: "aegis", subsystem: "gas", metricName: "budget_remaining", unitName: "gas",
+                        helpText: "Gas left in the tenant's monthly budget"),
+                    labels: [("tenant", tenant.value)])
+            }.set(Double(remaining))
         }
     }
 
@@ -100,28 +104,34 @@ struct RegistryMetrics: Sendable {
     }
 }
 
-/// The HTTP collectors of each (endpoint, method, status), created on first use.
-final class RequestCollectors: Sendable {
-    struct Set: Sendable {
-        let requests: Counter
-        let duration: DurationHistogram
-        let requestBytes: Counter
-        let responseBytes: Counter
-    }
+/// Collectors by label values, created on first use: a registry lookup builds names and sorts
+/// labels, too slow for every request.
+final class CollectorCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let values = Mutex<[Key: Value]>([:])
 
-    private struct Key: Hashable {
-        let endpoint: String
-        let method: String
-        let status: Int
-    }
-
-    private let sets = Mutex<[Key: Set]>([:])
-
-    func collectors(endpoint: String, method: String, status: Int, make: () -> Set) -> Set {
-        let key = Key(endpoint: endpoint, method: method, status: status)
-        if let existing = sets.withLock({ $0[key] }) { return existing }
+    func value(_ key: Key, make: () -> Value) -> Value {
+        if let existing = values.withLock({ $0[key] }) { return existing }
         let made = make()
-        sets.withLock { $0[key] = made }
+        values.withLock { $0[key] = made }
         return made
     }
+}
+
+/// The HTTP collectors of one (endpoint, method, status).
+struct RequestCollectorSet: Sendable {
+    let requests: Counter
+    let duration: DurationHistogram
+    let requestBytes: Counter
+    let responseBytes: Counter
+}
+
+struct RequestKey: Hashable, Sendable {
+    let endpoint: String
+    let method: String
+    let status: Int
+}
+
+struct GasKey: Hashable, Sendable {
+    let tenant: TenantID
+    let operation: GasOperation
 }
