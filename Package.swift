@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // One trait (threads are needed; host file access is not: guests see only in-memory files).
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", .upToNextMinor(from: "0.4.2"), traits: ["MultiThread"]),
     ],
     targets: [
         .target(
@@ -77,6 +79,23 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AegisWasm",
+            dependencies: [
+                "AegisCore",
+                .product(name: "WasmKit", package: "WasmKit"),
+                .product(name: "WasmKitWASI", package: "WasmKit"),
+                .product(name: "WASI", package: "WasmKit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AegisSpin",
+            dependencies: ["AegisCore", .product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisServer",
             dependencies: [
                 "AegisAuth",
@@ -106,6 +125,16 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AegisWasmTests",
+            dependencies: ["AegisCore", "AegisWasm", .product(name: "WAT", package: "WasmKit")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AegisSpinTests",
+            dependencies: ["AegisCore", "AegisSpin"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,2 @@
+import AegisSpin
+import Testing
