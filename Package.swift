@@ -99,6 +99,8 @@ let package = Package(
             name: "AegisServer",
             dependencies: [
                 "AegisAuth",
+                "AegisWasm",
+                "AegisSpin",
                 "AegisGas",
                 "AegisCore",
                 "AegisStore",
@@ -165,6 +167,7 @@ let package = Package(
             name: "AegisServerTests",
             dependencies: [
                 "AegisAuth",
+                "AegisWasm",
                 "AegisGas",
                 "AegisCore",
                 "AegisStore",

@@ -71,6 +71,17 @@ public final class GasMeter: Sendable {
         if !ok { throw Self.outOfGas(limit: limit, used: used) }
     }
 
+    /// Uses up the whole limit (a WASM run that ran out of fuel): charged as out of gas.
+    public func exhaust() {
+        state.withLock {
+            $0.used = $0.limit
+            $0.exhausted = true
+        }
+    }
+
+    /// Gas left under the limit.
+    public var remaining: UInt64 { state.withLock { $0.limit - $0.used } }
+
     /// A snapshot of the meter.
     public var reading: GasReading {
         state.withLock {

@@ -73,6 +73,8 @@ public enum GasOperation: String, Sendable, Hashable, Codable, CaseIterable {
     case apiCall = "api.call"
     case tokenIssue = "token.issue"
     case registryRequest = "registry.request"
+    case wasmRun = "wasm.run"
+    case wagiRequest = "wagi.request"
 
     /// The default intrinsic cost.
     public var defaultCost: UInt64 {
@@ -83,7 +85,7 @@ public enum GasOperation: String, Sendable, Hashable, Codable, CaseIterable {
         case .blobGet, .referrersList, .uploadChunk: 200
         case .catalog, .blobMount, .tokenIssue: 300
         case .uploadStart, .blobDelete, .manifestDelete, .uploadCancel: 500
-        case .uploadFinish: 1000
+        case .uploadFinish, .wasmRun, .wagiRequest: 1000
         case .manifestPut: 2000
         }
     }

@@ -3,6 +3,7 @@ import AegisCore
 import AegisGas
 import AegisRegistry
 import AegisStore
+import AegisWasm
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -75,7 +76,11 @@ public func buildApplication(
     if configuration.gas.metering { router.add(middleware: GasMiddleware(gas: gas)) }
     RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
     TokenController(gate: gate, gas: gas).addRoutes(to: router)
-    APIController(gate: gate, store: storage.metadata, gas: gas).addRoutes(to: router)
+    let wasm = configuration.wasm
+    let runner = WasmRunner(
+        registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads), store: storage.metadata,
+        settings: wasm, schedule: gas.schedule)
+    APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner).addRoutes(to: router)
     router.get("/metrics") { request, _ in
         // Labels name tenants: only system administrators may scrape.
         let principal = try await Access(credential: try await gate.authenticate(request), gate: gate).principal()

@@ -15,6 +15,7 @@ struct APIController: Sendable {
     let gate: AccessGate
     let store: SQLiteMetadataStore
     let gas: GasContext
+    let runner: WasmRunner
 
     /// Largest JSON body accepted.
     static let maxBodyBytes = 64 * 1024
@@ -31,6 +32,7 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]), ("/api/v1/gas/prices", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]), ("/api/v1/tenants/:tenant/storage", [.get, .head]),
         ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]), ("/api/v1/tenants/:tenant/storage/hints", [.get, .head]),
+        ("/api/v1/tenants/:tenant/runs", [.get, .head, .post]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -49,6 +51,7 @@ struct APIController: Sendable {
         addGasRoutes(to: api)
         addStorageRoutes(to: api)
         addAuditRoutes(to: api)
+        addRunRoutes(to: api)
     }
 
     private func me(_ request: Request, _ context: AegisRequestContext) async throws -> Response {
@@ -141,13 +144,13 @@ struct APIController: Sendable {
 
     /// Decodes a JSON body of at most `maxBodyBytes`; members the type does not know are refused,
     /// so a misspelt field is an error rather than silently ignored.
-    func decode<T: APIRequestBody>(_ type: T.Type, from request: Request) async throws -> T {
+    func decode<T: APIRequestBody>(_ type: T.Type, from request: Request, limit: Int = Self.maxBodyBytes) async throws -> T {
         var request = request
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: Self.maxBodyBytes)
+            buffer = try await request.collectBody(upTo: limit)
         } catch {
-            throw APIError(status: .contentTooLarge, title: "Content Too Large", detail: "bodies are limited to \(Self.maxBodyBytes) bytes")
+            throw APIError(status: .contentTooLarge, title: "Content Too Large", detail: "bodies are limited to \(limit) bytes")
         }
         let data = Data(buffer.readableBytesView)
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {

@@ -56,6 +56,12 @@ extension AegisConfiguration {
         Setting("auth.oidc_key_refresh_seconds", "AEGIS_OIDC_KEY_REFRESH_SECONDS") {
             $0.auth.oidcKeyRefreshSeconds = try $1.int(in: 0...86400)
         },
+        Setting("wasm.memory_bytes", "AEGIS_WASM_MEMORY_BYTES") { $0.wasm.memoryBytes = try $1.int(in: 65536...(4 << 30)) },
+        Setting("wasm.timeout_seconds", "AEGIS_WASM_TIMEOUT_SECONDS") { $0.wasm.timeoutSeconds = try $1.int(in: 1...3600) },
+        Setting("wasm.max_output_bytes", "AEGIS_WASM_MAX_OUTPUT_BYTES") { $0.wasm.maxOutputBytes = try $1.int(in: 0...(64 << 20)) },
+        Setting("wasm.max_module_bytes", "AEGIS_WASM_MAX_MODULE_BYTES") { $0.wasm.maxModuleBytes = try $1.int(in: 1024...(1 << 30)) },
+        Setting("wasm.max_mounted_bytes", "AEGIS_WASM_MAX_MOUNTED_BYTES") { $0.wasm.maxMountedBytes = try $1.int(in: 0...(1 << 30)) },
+        Setting("wasm.threads", "AEGIS_WASM_THREADS") { $0.wasm.threads = try $1.int(in: 0...256) },
         Setting("gas.metering", "AEGIS_GAS_METERING") { $0.gas.metering = try $1.bool() },
         Setting("gas.default_limit", "AEGIS_GAS_DEFAULT_LIMIT") { $0.gas.defaultLimit = UInt64(try $1.int(in: 1000...Int.max)) },
         Setting("gas.max_limit", "AEGIS_GAS_MAX_LIMIT") { $0.gas.maxLimit = UInt64(try $1.int(in: 1000...Int.max)) },

@@ -147,6 +147,36 @@ extension SQLiteMetadataStore {
                     """)
             try db.execute(sql: "INSERT INTO tenant_storage(tenant, bytes) " + SQLiteMetadataStore.storageRecountSQL)
         }
+        migrator.registerMigration("v7-wasm") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE runs(
+                        id INTEGER PRIMARY KEY,
+                        time REAL NOT NULL,
+                        tenant TEXT NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        principal TEXT NOT NULL,
+                        request_id TEXT NOT NULL,
+                        repository TEXT NOT NULL,
+                        digest TEXT NOT NULL,
+                        component TEXT,
+                        trigger TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        exit_code INTEGER,
+                        gas_used INTEGER NOT NULL,
+                        fuel_used INTEGER NOT NULL,
+                        duration_ms REAL NOT NULL);
+                    CREATE INDEX runs_tenant ON runs(tenant, id);
+                    CREATE TABLE apps(
+                        tenant TEXT NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        name TEXT NOT NULL,
+                        repository TEXT NOT NULL,
+                        digest TEXT NOT NULL,
+                        public INTEGER NOT NULL DEFAULT 0,
+                        deployed_by TEXT NOT NULL,
+                        deployed_at REAL NOT NULL,
+                        PRIMARY KEY(tenant, name)) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,104 @@
+import AegisCore
+import AegisGas
+import AegisRegistry
+import AegisStore
+import AegisWasm
+import Foundation
+import NIOCore
+
+/// Finds what to run in the registry and runs it in the sandbox, metered in gas: a WASM module
+/// (the CNCF wasm artifact layout, or any manifest with exactly one module layer) or a component
+/// of a Spin application.
+struct WasmRunner: Sendable {
+    let registry: Registry
+    let executor: WasmExecutor
+    let store: SQLiteMetadataStore
+    let settings: AegisConfiguration.WasmSettings
+    let schedule: GasSchedule
+
+    /// Media types of a module layer: the CNCF wasm artifact's, Spin's, and the older wasm-to-oci one.
+    static let moduleMediaTypes: Set<String> = [
+        "application/wasm", "application/vnd.wasm.content.layer.v1+wasm", "application/vnd.module.wasm.content.layer.v1+wasm",
+    ]
+
+    /// What one run executes.
+    struct Target: Sendable {
+        var repository: RepositoryName
+        /// The manifest's digest (what was resolved; pinned by deployments).
+        var digest: Digest
+        var module: Digest
+        var component: String?
+        var mounts: [Mount] = []
+        var environment: [String: String] = [:]
+    }
+
+    /// Resolves `reference` in `repository` to a target.
+    /// - Throws: `RegistryError` (`NAME_UNKNOWN`, `MANIFEST_UNKNOWN`…) when it is not there,
+    ///   `WasmError` when it is not something that runs.
+    func resolve(_ repository: RepositoryName, _ reference: Reference, component: String?) async throws -> Target {
+        let record = try await registry.manifest(reference, in: repository)
+        let manifest = try Manifest(parsing: record.content, contentType: record.mediaType)
+        let modules = manifest.layers.filter { Self.moduleMediaTypes.contains($0.mediaType) }
+        guard modules.count == 1, let layer = modules.first else {
+            throw WasmError(
+                modules.isEmpty
+                    ? "\(repository)@\(record.digest) has no WebAssembly module layer (application/wasm)"
+                    : "\(repository)@\(record.digest) has \(modules.count) module layers and is not a Spin application: name one artifact per module")
+        }
+        if let component { throw WasmError("'\(component)' names a component, but \(repository) is a single module, not a Spin application") }
+        return Target(repository: repository, digest: record.digest, module: try Digest(parsing: layer.digest))
+    }
+
+    /// Runs `target` with `input`, within the gas `meter` has left (converted to fuel at the
+    /// schedule's rate), and charges the fuel used to the meter.
+    func run(_ target: Target, input: RunInput, meter: GasMeter) async throws -> RunResult {
+        let module = try await executor.module(digest: target.module) {
+            try await readBlob(target.module, in: target.repository, limit: settings.maxModuleBytes)
+        }
+        let (fuel, overflow) = meter.remaining.multipliedReportingOverflow(by: schedule.wasmFuelPerGas)
+        var input = input
+        input.environment.merge(target.environment) { requested, _ in requested }
+        input.mounts += target.mounts
+        let limits = RunLimits(
+            fuel: overflow ? .max : fuel, memoryBytes: settings.memoryBytes, timeout: .seconds(settings.timeoutSeconds),
+            maxOutputBytes: settings.maxOutputBytes)
+        let result = try await executor.run(module, input: input, limits: limits)
+        if result.status == .outOfGas {
+            meter.exhaust()
+        } else {
+            try? meter.charge((result.fuelUsed + schedule.wasmFuelPerGas - 1) / schedule.wasmFuelPerGas)
+        }
+        return result
+    }
+
+    /// A whole blob, for modules and mounted files (which must be in memory to run), up to `limit`.
+    func readBlob(_ digest: Digest, in repository: RepositoryName, limit: Int) async throws -> [UInt8] {
+        let size = try await registry.blobSize(digest, in: repository)
+        guard size <= limit else { throw WasmError("\(digest) is \(size) bytes; the limit is \(limit)") }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Int(size))
+        if size > 0 {
+            try await registry.readBlob(digest, range: 0...(size - 1)) { bytes.append(contentsOf: $0.readableBytesView) }
+        }
+        return bytes
+    }
+
+    /// Records a finished run.
+    func record(_ target: Target, _ result: RunResult, meter: GasMeter, principal: String, requestID: String, trigger: String) async {
+        let reading = meter.reading
+        let run = RunRecord(
+            time: Date(), tenant: target.repository.tenant.value, principal: principal, requestID: requestID,
+            repository: target.repository.value, digest: target.digest.description, component: target.component, trigger: trigger,
+            status: result.status.rawValue, exitCode: result.exitCode, gasUsed: reading.used, fuelUsed: result.fuelUsed,
+            durationMs: result.duration.milliseconds)
+        try? await store.recordRun(run)
+    }
+}
+
+extension Duration {
+    /// The duration in (fractional) milliseconds.
+    var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}
