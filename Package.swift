@@ -119,6 +119,9 @@ let package = Package(
             name: "aegisguard",
             dependencies: [
                 "AegisAuth",
+                "AegisSpin",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "AegisGas",
                 "AegisServer",
                 "AegisStore",

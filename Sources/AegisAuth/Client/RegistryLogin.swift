@@ -57,6 +57,31 @@ public struct RegistryLogin: Sendable {
         return entry
     }
 
+    /// An access token for `scopes` from the stored login of `registry`, or nil when there is none.
+    /// - Throws: `AuthError.invalidCredentials` when the registry refuses the refresh token.
+    public func accessToken(registry: String, scopes: [String]) async throws -> String? {
+        let base = registry.hasSuffix("/") ? String(registry.dropLast()) : registry
+        guard let entry = try stored()[base] else { return nil }
+        let (realm, _) = try await challenge(base)
+        var request = HTTPClientRequest(url: realm)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let form = [
+            ("grant_type", "refresh_token"), ("refresh_token", entry.refreshToken), ("service", entry.service),
+            ("client_id", "aegisguard-cli"), ("scope", scopes.joined(separator: " ")),
+        ]
+        request.body = .bytes(ByteBuffer(string: form.map { "\($0.0)=\(Self.formEscape($0.1))" }.joined(separator: "&")))
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1024 * 1024)
+        guard response.status == .ok,
+            let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any],
+            let token = document["access_token"] as? String
+        else {
+            throw AuthError(.invalidCredentials, "the registry refused the stored login (\(response.status.code)); log in again")
+        }
+        return token
+    }
+
     /// Forgets a registry's login. - Returns: whether there was one.
     @discardableResult
     public func logout(registry: String) throws -> Bool {
