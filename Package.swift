@@ -26,8 +26,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        // One trait (threads are needed; host file access is not: guests see only in-memory files).
-        .package(url: "https://github.com/swiftwasm/WasmKit.git", .upToNextMinor(from: "0.4.2"), traits: ["MultiThread"]),
+        // Threads are needed; FileSystem only because `swift build` also builds WasmKit's own CLI, which
+        // needs it (guests never see the host's files: the sandbox gives them an in-memory tree).
+        .package(url: "https://github.com/swiftwasm/WasmKit.git", .upToNextMinor(from: "0.4.2"), traits: ["FileSystem", "MultiThread"]),
     ],
     targets: [
         .target(
