@@ -121,6 +121,7 @@ let package = Package(
             dependencies: [
                 "AegisAuth",
                 "AegisSpin",
+                "AegisWasm",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "AegisGas",
