@@ -1621,6 +1621,195 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/api/v1/tenants/{tenant}/runs": {
+              "post": {
+                "operationId": "startRun",
+                "summary": "Run a WASM module or Spin component stored in the tenant, metered in gas (run permission: owners, admins, maintainers, developers, runners)",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewRun"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The run ended (see status)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Run"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed, or the gas budget is exhausted",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "Not a runnable artifact",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              },
+              "get": {
+                "operationId": "listRuns",
+                "summary": "Recorded runs, newest first (owners, admins, auditors)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RunList"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "required": false,
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 1000
+                    }
+                  },
+                  {
+                    "name": "before",
+                    "in": "query",
+                    "required": false,
+                    "description": "Continue below this run id",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "format": "int64"
+                    }
+                  }
+                ]
+              }
+            },
             "/api/v1/tenants/{tenant}/storage/quota": {
               "put": {
                 "operationId": "setStorageQuota",
@@ -2872,6 +3061,183 @@ enum OpenAPIDocument {
                   "storageGasPerMonth",
                   "oldestUntagged",
                   "hints"
+                ],
+                "additionalProperties": false
+              },
+              "NewRun": {
+                "type": "object",
+                "properties": {
+                  "reference": {
+                    "type": "string",
+                    "description": "<tenant>/<repository>:<tag> or <tenant>/<repository>@<digest>",
+                    "minLength": 1
+                  },
+                  "component": {
+                    "type": "string",
+                    "description": "Spin component (apps with several)"
+                  },
+                  "args": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "env": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  },
+                  "stdin": {
+                    "type": "string",
+                    "contentEncoding": "base64"
+                  },
+                  "gasLimit": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "format": "int64"
+                  }
+                },
+                "required": [
+                  "reference"
+                ],
+                "additionalProperties": false
+              },
+              "Run": {
+                "type": "object",
+                "properties": {
+                  "status": {
+                    "type": "string",
+                    "enum": [
+                      "exit",
+                      "out_of_gas",
+                      "memory_limit",
+                      "stack_exhausted",
+                      "trap",
+                      "timeout"
+                    ]
+                  },
+                  "exitCode": {
+                    "type": "integer"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "stdout": {
+                    "type": "string",
+                    "contentEncoding": "base64"
+                  },
+                  "stderr": {
+                    "type": "string",
+                    "contentEncoding": "base64"
+                  },
+                  "stdoutTruncated": {
+                    "type": "boolean"
+                  },
+                  "stderrTruncated": {
+                    "type": "boolean"
+                  },
+                  "gasUsed": {
+                    "type": "integer"
+                  },
+                  "fuelUsed": {
+                    "type": "integer"
+                  },
+                  "durationMs": {
+                    "type": "number"
+                  },
+                  "digest": {
+                    "type": "string"
+                  },
+                  "component": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "status",
+                  "stdout",
+                  "stderr",
+                  "stdoutTruncated",
+                  "stderrTruncated",
+                  "gasUsed",
+                  "fuelUsed",
+                  "durationMs",
+                  "digest"
+                ],
+                "additionalProperties": false
+              },
+              "RunRecord": {
+                "type": "object",
+                "properties": {
+                  "id": {
+                    "type": "integer",
+                    "format": "int64"
+                  },
+                  "time": {
+                    "type": "string",
+                    "format": "date-time"
+                  },
+                  "principal": {
+                    "type": "string"
+                  },
+                  "repository": {
+                    "type": "string"
+                  },
+                  "digest": {
+                    "type": "string"
+                  },
+                  "component": {
+                    "type": "string"
+                  },
+                  "trigger": {
+                    "type": "string",
+                    "enum": [
+                      "api",
+                      "wagi"
+                    ]
+                  },
+                  "status": {
+                    "type": "string"
+                  },
+                  "exitCode": {
+                    "type": "integer"
+                  },
+                  "gasUsed": {
+                    "type": "integer"
+                  },
+                  "fuelUsed": {
+                    "type": "integer"
+                  },
+                  "durationMs": {
+                    "type": "number"
+                  }
+                },
+                "required": [
+                  "id",
+                  "time",
+                  "principal",
+                  "repository",
+                  "digest",
+                  "trigger",
+                  "status",
+                  "gasUsed",
+                  "fuelUsed",
+                  "durationMs"
+                ],
+                "additionalProperties": false
+              },
+              "RunList": {
+                "type": "object",
+                "properties": {
+                  "runs": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/RunRecord"
+                    }
+                  }
+                },
+                "required": [
+                  "runs"
                 ],
                 "additionalProperties": false
               }
