@@ -1,12 +1,19 @@
 /// A JSON value, for the parts of a locked application that Spin leaves open (metadata, trigger
 /// configuration, host requirements) and for the TOML tables of `spin.toml` once parsed.
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number without fraction or exponent that fits 64 bits.
     case integer(Int64)
+    /// Any other number.
     case number(Double)
+    /// A string.
     case string(String)
+    /// An array.
     case array([JSONValue])
+    /// An object; member order is not kept (encoding sorts keys).
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {

@@ -2,7 +2,9 @@
 public struct SpinTemplate: Sendable, Hashable {
     /// A literal run or a variable reference.
     public enum Part: Sendable, Hashable {
+        /// Text copied as is.
         case literal(String)
+        /// `{{ name }}`: the value of an application variable.
         case variable(String)
     }
 

@@ -182,3 +182,15 @@ import Testing
         #expect(try app.resolvedConfig(of: "tiny").isEmpty)
     }
 }
+
+@Suite struct JSONValueTests {
+    @Test func decodesEveryKindOfValue() throws {
+        let value = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":[1,2.5,"s",true,null,{"b":false}]}"#.utf8))
+        #expect(value == .object(["a": .array([.integer(1), .number(2.5), .string("s"), .bool(true), .null, .object(["b": .bool(false)])])]))
+        #expect(value["a"]?.arrayValue?.count == 6)
+        #expect(value["missing"] == nil)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        #expect(String(decoding: try encoder.encode(value), as: UTF8.self) == #"{"a":[1,2.5,"s",true,null,{"b":false}]}"#)
+    }
+}

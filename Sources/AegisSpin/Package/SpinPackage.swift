@@ -77,8 +77,8 @@ public struct SpinPackage: Sendable, Hashable {
         let wasm = Blob(mediaType: SpinMediaType.wasmLayer, bytes: try wasmBytes(of: component, sources: sources, downloads: downloads))
         layers.append(wasm)
         let placed = try ComponentFiles(tree: sources, component: component).resolve()
-        let files = try placed.keys.sorted().map { guestPath in
-            let file = Blob(mediaType: SpinMediaType.dataLayer, bytes: try sources.read(placed[guestPath]!))
+        let files = try placed.sorted { $0.key < $1.key }.map { guestPath, sourcePath in
+            let file = Blob(mediaType: SpinMediaType.dataLayer, bytes: try sources.read(sourcePath))
             // Small files travel inline only: some registries reject very small blobs.
             if file.bytes.count > inlineLimit { layers.append(file) }
             return LockedApp.File(content: contentRef(file), path: guestPath)
