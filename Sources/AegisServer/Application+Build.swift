@@ -80,7 +80,9 @@ public func buildApplication(
     let runner = WasmRunner(
         registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads), store: storage.metadata,
         settings: wasm, schedule: gas.schedule)
-    APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner).addRoutes(to: router)
+    let wagi = WAGIController(runner: runner, gate: gate, store: storage.metadata, gas: gas)
+    APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner, wagi: wagi).addRoutes(to: router)
+    wagi.addRoutes(to: router)
     router.get("/metrics") { request, _ in
         // Labels name tenants: only system administrators may scrape.
         let principal = try await Access(credential: try await gate.authenticate(request), gate: gate).principal()

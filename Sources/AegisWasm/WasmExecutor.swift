@@ -64,8 +64,9 @@ public final class WasmExecutor: Sendable {
         do {
             let files = try MemoryFileSystem()
             for mount in input.mounts {
+                let prefix = mount.guestPath.hasSuffix("/") ? mount.guestPath : mount.guestPath + "/"
                 for (path, content) in mount.files {
-                    try files.addFile(at: mount.guestPath + "/" + path, content: content)
+                    try files.addFile(at: prefix + path, content: content)
                 }
             }
             let options = WASIBridgeToHost.FileSystemOptions.custom { ReadOnlyFileSystem(base: files) }

@@ -16,6 +16,7 @@ struct APIController: Sendable {
     let store: SQLiteMetadataStore
     let gas: GasContext
     let runner: WasmRunner
+    let wagi: WAGIController
 
     /// Largest JSON body accepted.
     static let maxBodyBytes = 64 * 1024
@@ -32,7 +33,8 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]), ("/api/v1/gas/prices", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]), ("/api/v1/tenants/:tenant/storage", [.get, .head]),
         ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]), ("/api/v1/tenants/:tenant/storage/hints", [.get, .head]),
-        ("/api/v1/tenants/:tenant/runs", [.get, .head, .post]),
+        ("/api/v1/tenants/:tenant/runs", [.get, .head, .post]), ("/api/v1/tenants/:tenant/apps", [.get, .head]),
+        ("/api/v1/tenants/:tenant/apps/:app", [.put, .delete]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -52,6 +54,7 @@ struct APIController: Sendable {
         addStorageRoutes(to: api)
         addAuditRoutes(to: api)
         addRunRoutes(to: api)
+        addAppRoutes(to: api)
     }
 
     private func me(_ request: Request, _ context: AegisRequestContext) async throws -> Response {

@@ -11,7 +11,7 @@ enum OpenAPIDocument {
           "info": {
             "title": "AegisGuard management API",
             "version": "1.0.0",
-            "description": "Tenants, users, memberships, robot accounts, public repositories and the audit log. Authenticate with Basic credentials or a bearer token from /token. Errors are application/problem+json. A caller with no role in a tenant gets 404 for it, exactly as for a tenant that does not exist."
+            "description": "Tenants, users, memberships, robot accounts, public repositories the audit log, gas (schedule, prices, budgets, invoices), storage, WASM runs and deployed apps. Authenticate with Basic credentials or a bearer token from /token. Errors are application/problem+json. A caller with no role in a tenant gets 404 for it, exactly as for a tenant that does not exist."
           },
           "servers": [
             {
@@ -1810,6 +1810,247 @@ enum OpenAPIDocument {
                 ]
               }
             },
+            "/api/v1/tenants/{tenant}/apps": {
+              "get": {
+                "operationId": "listApps",
+                "summary": "Deployed applications (any member who may pull)",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AppList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  }
+                ]
+              }
+            },
+            "/api/v1/tenants/{tenant}/apps/{app}": {
+              "put": {
+                "operationId": "deployApp",
+                "summary": "Pin a Spin application (WAGI routes) or a single module to a name, served at /apps/{tenant}/{app}/… (push and run permissions)",
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NewApp"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Deployed",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/App"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "413": {
+                    "description": "Body too large",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "422": {
+                    "description": "Not deployable",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "app",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                      "maxLength": 63
+                    }
+                  }
+                ]
+              },
+              "delete": {
+                "operationId": "undeployApp",
+                "summary": "Stop serving an application (delete permission)",
+                "responses": {
+                  "204": {
+                    "description": "Undeployed"
+                  },
+                  "400": {
+                    "description": "Bad request",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "description": "Not authenticated",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "403": {
+                    "description": "Not allowed",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "description": "Not found",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
+                  }
+                },
+                "parameters": [
+                  {
+                    "name": "tenant",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*$",
+                      "maxLength": 64
+                    }
+                  },
+                  {
+                    "name": "app",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$",
+                      "maxLength": 63
+                    }
+                  }
+                ]
+              }
+            },
             "/api/v1/tenants/{tenant}/storage/quota": {
               "put": {
                 "operationId": "setStorageQuota",
@@ -3238,6 +3479,72 @@ enum OpenAPIDocument {
                 },
                 "required": [
                   "runs"
+                ],
+                "additionalProperties": false
+              },
+              "NewApp": {
+                "type": "object",
+                "properties": {
+                  "reference": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "<tenant>/<repository>:<tag> or @<digest>; pinned to its digest"
+                  },
+                  "public": {
+                    "type": "boolean",
+                    "description": "Anyone may call it (the tenant pays)"
+                  }
+                },
+                "required": [
+                  "reference"
+                ],
+                "additionalProperties": false
+              },
+              "App": {
+                "type": "object",
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "repository": {
+                    "type": "string"
+                  },
+                  "digest": {
+                    "type": "string"
+                  },
+                  "public": {
+                    "type": "boolean"
+                  },
+                  "deployedBy": {
+                    "type": "string"
+                  },
+                  "deployedAt": {
+                    "type": "string",
+                    "format": "date-time"
+                  }
+                },
+                "required": [
+                  "name",
+                  "repository",
+                  "digest",
+                  "public",
+                  "deployedBy",
+                  "deployedAt"
+                ],
+                "additionalProperties": false
+              },
+              "AppList": {
+                "type": "object",
+                "properties": {
+                  "apps": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/App"
+                    }
+                  }
+                },
+                "required": [
+                  "apps"
                 ],
                 "additionalProperties": false
               }

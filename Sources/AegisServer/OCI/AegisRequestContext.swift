@@ -1,6 +1,7 @@
 import AegisGas
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The per-request context of every AegisGuard surface. Identity, gas meter and audit state
 /// join it as those layers land, so that one request carries one record of what it did.
@@ -9,10 +10,16 @@ public struct AegisRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The request's gas meter (set by `GasMiddleware` on metered surfaces).
     public var gas: GasMeter?
+    /// The client's address (CGI's `REMOTE_ADDR` for apps).
+    public let remoteAddress: SocketAddress?
+    /// The address the request arrived at (CGI's `SERVER_PORT`).
+    public let localAddress: SocketAddress?
 
     /// Creates the context for a new request.
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+        localAddress = source.channel.localAddress
     }
 
     /// Bodies are streamed and limited by the registry itself, never collected by the framework

@@ -11,17 +11,7 @@ extension RegistryController {
     func meter(_ route: OCIRoute, access: Access, request: Request, context: AegisRequestContext) async throws {
         guard let meter = context.gas, let repository = route.repository else { return }
         let operation = route.gasOperation(for: request.method, query: request.uri.query)
-        if let text = request.headers[.aegisGasLimit] {
-            guard let limit = UInt64(text), limit > 0 else {
-                throw RegistryError(.denied, "Aegis-Gas-Limit must be a positive integer", detail: ["reason": "invalid_gas_limit"])
-            }
-            guard limit <= gas.settings.maxLimit else {
-                throw RegistryError(
-                    .denied, "Aegis-Gas-Limit is above the maximum of \(gas.settings.maxLimit)",
-                    detail: ["reason": "gas_limit_too_high", "maxGasLimit": String(gas.settings.maxLimit)])
-            }
-            meter.setLimit(limit)
-        }
+        try gas.applyClientLimit(request, to: meter)
         meter.bill(repository.tenant, principal: AccessGate.describe(access.credential), repository: repository.value, operation: operation)
         let intrinsic = gas.schedule.intrinsic(operation)
         let declared = request.contentLength.map { gas.schedule.ingress(bytes: $0) } ?? 0
@@ -46,6 +36,23 @@ extension RegistryController {
     /// Charges egress gas for a body about to be served.
     func chargeEgress(_ bytes: Int64, context: AegisRequestContext) throws {
         try context.gas?.charge(gas.schedule.egress(bytes: bytes))
+    }
+}
+
+extension GasContext {
+    /// Applies the client's `Aegis-Gas-Limit` header, if any, to `meter`.
+    /// - Throws: `DENIED` with reason `invalid_gas_limit` or `gas_limit_too_high`.
+    func applyClientLimit(_ request: Request, to meter: GasMeter) throws {
+        guard let text = request.headers[.aegisGasLimit] else { return }
+        guard let limit = UInt64(text), limit > 0 else {
+            throw RegistryError(.denied, "Aegis-Gas-Limit must be a positive integer", detail: ["reason": "invalid_gas_limit"])
+        }
+        guard limit <= settings.maxLimit else {
+            throw RegistryError(
+                .denied, "Aegis-Gas-Limit is above the maximum of \(settings.maxLimit)",
+                detail: ["reason": "gas_limit_too_high", "maxGasLimit": String(settings.maxLimit)])
+        }
+        meter.setLimit(limit)
     }
 }
 

@@ -1,6 +1,7 @@
 import AegisCore
 import AegisGas
 import AegisRegistry
+import AegisSpin
 import AegisStore
 import AegisWasm
 import Foundation
@@ -38,6 +39,9 @@ struct WasmRunner: Sendable {
     func resolve(_ repository: RepositoryName, _ reference: Reference, component: String?) async throws -> Target {
         let record = try await registry.manifest(reference, in: repository)
         let manifest = try Manifest(parsing: record.content, contentType: record.mediaType)
+        if let app = try await spinApp(manifest, in: repository) {
+            return try await target(of: app, repository: repository, digest: record.digest, component: component)
+        }
         let modules = manifest.layers.filter { Self.moduleMediaTypes.contains($0.mediaType) }
         guard modules.count == 1, let layer = modules.first else {
             throw WasmError(
@@ -47,6 +51,64 @@ struct WasmRunner: Sendable {
         }
         if let component { throw WasmError("'\(component)' names a component, but \(repository) is a single module, not a Spin application") }
         return Target(repository: repository, digest: record.digest, module: try Digest(parsing: layer.digest))
+    }
+
+    /// The locked application of a Spin artifact (the last layer, or the config in old ones), nil
+    /// for anything else.
+    func spinApp(_ manifest: Manifest, in repository: RepositoryName) async throws -> LockedApp? {
+        let descriptor =
+            manifest.layers.last { $0.mediaType == SpinMediaType.lockedApp }
+            ?? manifest.config.flatMap { $0.mediaType == SpinMediaType.lockedApp ? $0 : nil }
+        guard let descriptor else { return nil }
+        let bytes = try await readBlob(try Digest(parsing: descriptor.digest), in: repository, limit: Self.maxLockedAppBytes)
+        do {
+            return try LockedApp(json: bytes)
+        } catch let error as SpinError {
+            throw WasmError("the Spin application's locked app is not usable: \(error)")
+        }
+    }
+
+    /// Largest locked-application JSON read.
+    static let maxLockedAppBytes = 4 << 20
+
+    /// The target that runs `component` of `app` (or its only component): its module, its files
+    /// mounted read-only at `/` as Spin does, and its environment.
+    func target(of app: LockedApp, repository: RepositoryName, digest: Digest, component: String?) async throws -> Target {
+        let chosen: LockedApp.Component
+        if let component {
+            guard let found = app.component(component) else {
+                throw WasmError("the application has no component '\(component)' (it has \(app.components.map(\.id).joined(separator: ", ")))")
+            }
+            chosen = found
+        } else {
+            guard app.components.count == 1, let only = app.components.first else {
+                throw WasmError("the application has several components; name one: \(app.components.map(\.id).joined(separator: ", "))")
+            }
+            chosen = only
+        }
+        guard let module = chosen.source.content.digest.flatMap({ try? Digest(parsing: $0) }) else {
+            throw WasmError("component '\(chosen.id)' has no pushed module (its source is not a layer digest)")
+        }
+        var files: [String: [UInt8]] = [:]
+        var total = 0
+        for file in chosen.files {
+            let bytes: [UInt8]
+            if let inline = file.content.inline {
+                bytes = inline
+            } else if let digest = file.content.digest.flatMap({ try? Digest(parsing: $0) }) {
+                bytes = try await readBlob(digest, in: repository, limit: settings.maxMountedBytes - total)
+            } else {
+                throw WasmError("component '\(chosen.id)': file '\(file.path)' has neither inline content nor a digest")
+            }
+            total += bytes.count
+            guard total <= settings.maxMountedBytes else {
+                throw WasmError("component '\(chosen.id)' has more than \(settings.maxMountedBytes) bytes of files")
+            }
+            files[file.path] = bytes
+        }
+        return Target(
+            repository: repository, digest: digest, module: module, component: chosen.id,
+            mounts: files.isEmpty ? [] : [Mount(guestPath: "/", files: files)], environment: chosen.environment)
     }
 
     /// Runs `target` with `input`, within the gas `meter` has left (converted to fuel at the
