@@ -16,7 +16,7 @@ echo "command: scripts/bench-wasm.sh $*"
 echo
 echo "| workload | WasmKit | WasmKit + fuel | metered / unmetered (median) | wasmtime | wasmtime + fuel |"
 echo "|---|---:|---:|---:|---:|---:|"
-for workload in "fib 30" "sha 16"; do
+for workload in "fib 35" "sha 16"; do
     # shellcheck disable=SC2086
     plain="$(wasmkit --unmetered -- $workload)"
     # shellcheck disable=SC2086

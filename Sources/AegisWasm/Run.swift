@@ -89,3 +89,11 @@ public struct RunResult: Sendable {
     public var fuelUsed: UInt64
     public var duration: Duration
 }
+
+extension Duration {
+    /// The duration in (fractional) milliseconds, as runs report it.
+    public var milliseconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

@@ -45,10 +45,3 @@ struct SandboxCommand: AsyncParsableCommand {
         throw ExitCode(result.status == .exit ? (result.exitCode ?? 0) : 125)
     }
 }
-
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}

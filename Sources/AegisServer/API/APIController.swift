@@ -67,18 +67,8 @@ struct APIController: Sendable {
 
     /// The caller; anonymous callers get 401 with a challenge. The request's gas is attributed to it.
     func authenticate(_ request: Request, _ context: AegisRequestContext) async throws -> Principal {
-        let credential: Credential
-        do {
-            credential = try await gate.authenticate(request)
-        } catch let challenge as AuthChallenge {
-            throw APIError(status: .unauthorized, title: "Unauthorized", detail: challenge.error.message, challenge: challenge.challenge)
-        }
-        let principal = try await Access(credential: credential, gate: gate).principal()
-        guard principal.kind != .anonymous else {
-            throw APIError(
-                status: .unauthorized, title: "Unauthorized", detail: "authentication required",
-                challenge: #"Bearer realm="\#(gate.realm(for: request))",service="\#(gate.tokens.service)""#)
-        }
+        let principal = try await gate.apiPrincipal(request)
+        guard principal.kind != .anonymous else { throw gate.authenticationRequired(request) }
         context.gas?.attribute(to: principal.description)
         return principal
     }

@@ -3310,8 +3310,9 @@ enum OpenAPIDocument {
                 "properties": {
                   "reference": {
                     "type": "string",
-                    "description": "<tenant>/<repository>:<tag> or <tenant>/<repository>@<digest>",
-                    "minLength": 1
+                    "maxLength": 255,
+                    "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64}|@sha512:[a-f0-9]{128})?$",
+                    "description": "<tenant>/<repository>[:<tag>|@<digest>] in this tenant (no tag means latest)"
                   },
                   "component": {
                     "type": "string",
@@ -3331,12 +3332,15 @@ enum OpenAPIDocument {
                   },
                   "stdin": {
                     "type": "string",
-                    "contentEncoding": "base64"
+                    "contentEncoding": "base64",
+                    "pattern": "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
                   },
                   "gasLimit": {
                     "type": "integer",
                     "minimum": 1,
-                    "format": "int64"
+                    "maximum": 1000000000,
+                    "format": "int64",
+                    "description": "At most gas.max_limit (default 1000000000)"
                   }
                 },
                 "required": [
@@ -3487,8 +3491,9 @@ enum OpenAPIDocument {
                 "properties": {
                   "reference": {
                     "type": "string",
-                    "minLength": 1,
-                    "description": "<tenant>/<repository>:<tag> or @<digest>; pinned to its digest"
+                    "maxLength": 255,
+                    "pattern": "^[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)+(:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}|@sha256:[a-f0-9]{64}|@sha512:[a-f0-9]{128})?$",
+                    "description": "<tenant>/<repository>[:<tag>|@<digest>]; pinned to its digest"
                   },
                   "public": {
                     "type": "boolean",

@@ -107,19 +107,9 @@ struct WAGIController: Sendable {
 
     /// Who calls: anyone for a public app, else a principal allowed to run in the tenant.
     private func caller(_ request: Request, app: AppRecord, tenant: TenantID) async throws -> Principal {
-        let credential: Credential
-        do {
-            credential = try await gate.authenticate(request)
-        } catch let challenge as AuthChallenge {
-            throw APIError(status: .unauthorized, title: "Unauthorized", detail: challenge.error.message, challenge: challenge.challenge)
-        }
-        let principal = try await Access(credential: credential, gate: gate).principal()
+        let principal = try await gate.apiPrincipal(request)
         if app.isPublic { return principal }
-        guard principal.kind != .anonymous else {
-            throw APIError(
-                status: .unauthorized, title: "Unauthorized", detail: "this app is not public",
-                challenge: #"Bearer realm="\#(gate.realm(for: request))",service="\#(gate.tokens.service)""#)
-        }
+        guard principal.kind != .anonymous else { throw gate.authenticationRequired(request) }
         // Members without the run permission, and strangers alike, learn nothing about the app.
         guard principal.has(.run, in: tenant) else { throw APIError.notFound("no such app") }
         return principal

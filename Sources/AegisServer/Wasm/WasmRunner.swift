@@ -156,11 +156,3 @@ struct WasmRunner: Sendable {
         try? await store.recordRun(run)
     }
 }
-
-extension Duration {
-    /// The duration in (fractional) milliseconds.
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}
