@@ -40,7 +40,12 @@ wrk -t2 -c8 -d10s --latency "$URL/apps/acme/hello/hello" | grep -E "Requests/sec
 echo
 echo "one connection, 10 s (latency without queueing):"
 wrk -t1 -c1 -d10s --latency "$URL/apps/acme/hello/hello" | tee "$DATA/one.txt" | grep -E "Requests/sec|50%|99%"
-RUN_MS="$(curl -sf -u "admin:$PASSWORD" "$URL/api/v1/tenants/acme/runs?limit=1000" |
-    python3 -c 'import json, statistics, sys; print(f"{statistics.median(r[\"durationMs\"] for r in json.load(sys.stdin)[\"runs\"]):.3f}")')"
+curl -sf -u "admin:$PASSWORD" "$URL/api/v1/tenants/acme/runs?limit=1000" >"$DATA/runs.json"
+RUN_MS="$(python3 - "$DATA/runs.json" <<'PY'
+import json, statistics, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+print("%.3f" % statistics.median(run["durationMs"] for run in runs))
+PY
+)"
 P50="$(awk '/ 50%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else {sub(/s$/,"",v); v*=1000}; print v}' "$DATA/one.txt")"
 python3 -c "print(f'median module run {$RUN_MS:.3f} ms; median request {$P50:.3f} ms; overhead {$P50 - $RUN_MS:.3f} ms per request')"
