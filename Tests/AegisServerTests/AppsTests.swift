@@ -144,4 +144,24 @@ func irisPackage() throws -> SpinPackage {
             #expect(try await client.deploy("other", "globex/app:v1").status == .notFound)
         }
     }
+
+    @Test func spinArchiveLayersAreRefusedWithAReason() async throws {
+        try await withRegistry { client in
+            let package = try irisPackage()
+            let archive = randomBytes(256)
+            let archiveDigest = try await client.pushBlob(archive, to: "acme/models/archived")
+            for blob in package.blobs { try await client.pushBlob(blob.bytes, to: "acme/models/archived") }
+            let layers =
+                package.layers.map { (digest: $0.digest.description, size: $0.bytes.count, mediaType: $0.mediaType) }
+                + [(digest: archiveDigest, size: archive.count, mediaType: SpinMediaType.archiveLayer)]
+            let layerList = layers.map { #"{"mediaType":"\#($0.mediaType)","digest":"\#($0.digest)","size":\#($0.size)}"# }
+            let manifest = Array(
+                #"{"schemaVersion":2,"mediaType":"\#(MediaType.ociManifest)","config":{"mediaType":"\#(MediaType.ociConfig)","digest":"\#(package.config.digest)","size":\#(package.config.bytes.count)},"layers":[\#(layerList.joined(separator: ","))]}"#
+                    .utf8)
+            try await client.pushManifest(manifest, to: "acme/models/archived", reference: "v1")
+            let response = try await client.startRun(#"{"reference":"acme/models/archived:v1"}"#)
+            #expect(response.status == .unprocessableContent)
+            #expect(String(buffer: response.body).contains("archive layers"))
+        }
+    }
 }

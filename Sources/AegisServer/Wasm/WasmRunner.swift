@@ -60,6 +60,10 @@ struct WasmRunner: Sendable {
             manifest.layers.last { $0.mediaType == SpinMediaType.lockedApp }
             ?? manifest.config.flatMap { $0.mediaType == SpinMediaType.lockedApp ? $0 : nil }
         guard let descriptor else { return nil }
+        if manifest.layers.contains(where: { $0.mediaType == SpinMediaType.archiveLayer }) {
+            throw WasmError(
+                "Spin archive layers (\(SpinMediaType.archiveLayer)) cannot be read here yet; push without SPIN_OCI_ARCHIVE_LAYERS")
+        }
         let bytes = try await readBlob(try Digest(parsing: descriptor.digest), in: repository, limit: Self.maxLockedAppBytes)
         do {
             return try LockedApp(json: bytes)
