@@ -2,7 +2,9 @@
 # What gas metering costs: the same binary twice, one server with metering on and one with
 # `AEGIS_GAS_METERING=false`, measured in interleaved rounds (on/off/on/off…) so drift of the
 # shared 2-core machine hits both alike. Two workloads:
-#   - manifest GET with a bearer token (wrk, 2 threads, 32 connections, 5 s per run), requests/s;
+#   - manifest GET with a bearer token (wrk, 2 threads, 32 connections, 5 s per run), requests/s,
+#     and the server's CPU time per request (utime + stime from /proc, which the machine's
+#     throughput drift does not move);
 #   - blob push: monolithic POSTs of 8 distinct 16 MiB blobs per round (curl), MB/s.
 # Prints a table per workload and the on/off ratio of the summed figures.
 #   scripts/bench-gas.sh [BINARY] [ROUNDS]   (default .build/release/aegisguard, 5 rounds)
@@ -23,6 +25,7 @@ start() {
     AEGIS_GAS_METERING="$metering" AEGIS_LOG_LEVEL=warning AEGIS_TOKEN_LIFETIME_SECONDS=3600 \
         "$BIN" serve --data-dir "$data" --listen "127.0.0.1:$port" >"$data/log" 2>&1 &
     PIDS+=($!)
+    printf -v "PID_$name" '%s' "$!"
     for _ in $(seq 1 100); do grep -q "listening" "$data/log" && break; sleep 0.1; done
     local url="http://127.0.0.1:$port" password
     password="$(cat "$data/initial-admin-password")"
@@ -52,8 +55,17 @@ make_blobs() {
     done
 }
 
-rps() { # URL TOKEN
-    wrk -t2 -c32 -d5s -H "Authorization: Bearer $2" "$1/v2/bench/x/manifests/v1" | awk '/Requests\/sec/ {print $2}'
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+rps() { # URL TOKEN PID → "requests/s µs-of-server-CPU-per-request"
+    local before after out
+    before="$(cpu_ticks "$3")"
+    out="$(wrk -t2 -c32 -d5s -H "Authorization: Bearer $2" "$1/v2/bench/x/manifests/v1")"
+    after="$(cpu_ticks "$3")"
+    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+        / requests in / {requests = $1}
+        /Requests\/sec/ {rate = $2}
+        END {printf "%s %.2f\n", rate, ticks / hz * 1e6 / requests}' <<<"$out"
 }
 
 push() { # URL TOKEN → MB/s over the 8 blobs
@@ -70,28 +82,29 @@ push() { # URL TOKEN → MB/s over the 8 blobs
 
 echo "command: scripts/bench-gas.sh $*"
 echo
-echo "| round | manifest GET, metered (req/s) | manifest GET, unmetered (req/s) | blob push, metered (MB/s) | blob push, unmetered (MB/s) |"
-echo "|---|---:|---:|---:|---:|"
-SUM=(0 0 0 0)
+echo "| round | manifest GET, metered (req/s) | unmetered (req/s) | server CPU per GET, metered (µs) | unmetered (µs) | blob push, metered (MB/s) | unmetered (MB/s) |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+SUM=(0 0 0 0 0 0)
 for round in $(seq 1 "$ROUNDS"); do
     make_blobs
     # Alternate which server goes first, so neither always runs on a warmer machine.
     if ((round % 2)); then
-        a="$(rps "$URL_on" "$TOKEN_on")"; b="$(rps "$URL_off" "$TOKEN_off")"
+        read -r a e <<<"$(rps "$URL_on" "$TOKEN_on" "$PID_on")"; read -r b f <<<"$(rps "$URL_off" "$TOKEN_off" "$PID_off")"
         cat "$BLOBS"/* >/dev/null
         c="$(push "$URL_on" "$TOKEN_on")"; d="$(push "$URL_off" "$TOKEN_off")"
     else
-        b="$(rps "$URL_off" "$TOKEN_off")"; a="$(rps "$URL_on" "$TOKEN_on")"
+        read -r b f <<<"$(rps "$URL_off" "$TOKEN_off" "$PID_off")"; read -r a e <<<"$(rps "$URL_on" "$TOKEN_on" "$PID_on")"
         cat "$BLOBS"/* >/dev/null
         d="$(push "$URL_off" "$TOKEN_off")"; c="$(push "$URL_on" "$TOKEN_on")"
     fi
-    echo "| $round | $a | $b | $c | $d |"
-    read -r -a SUM <<<"$(python3 -c "s=[${SUM[0]},${SUM[1]},${SUM[2]},${SUM[3]}]; v=[$a,$b,$c,$d]; print(' '.join(str(x+y) for x, y in zip(s, v)))")"
+    echo "| $round | $a | $b | $e | $f | $c | $d |"
+    read -r -a SUM <<<"$(IFS=,; python3 -c "s=[${SUM[*]}]; v=[$a,$b,$c,$d,$e,$f]; print(' '.join(str(x+y) for x, y in zip(s, v)))")"
 done
 python3 - "${SUM[@]}" <<'EOF'
 import sys
-get_on, get_off, push_on, push_off = map(float, sys.argv[1:])
+get_on, get_off, push_on, push_off, cpu_on, cpu_off = map(float, sys.argv[1:])
 print()
 print(f"manifest GET: metered/unmetered = {get_on / get_off:.3f} (overhead {100 * (1 - get_on / get_off):+.1f}%)")
+print(f"manifest GET server CPU per request: metered/unmetered = {cpu_on / cpu_off:.3f} (overhead {100 * (cpu_on / cpu_off - 1):+.1f}%)")
 print(f"blob push:    metered/unmetered = {push_on / push_off:.3f} (overhead {100 * (1 - push_on / push_off):+.1f}%)")
 EOF

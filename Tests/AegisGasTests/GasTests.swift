@@ -69,6 +69,21 @@ import Testing
         }
     }
 
+    @Test func chargesReadBackExactlyAsAppended() async throws {
+        try await withStore { store in
+            let charges = [
+                GasCharge(
+                    time: Date(timeIntervalSince1970: 1_790_000_000.25), tenant: "acme", principal: "", operation: "manifest.get",
+                    repository: nil, requestID: "r1", gas: UInt64(Int64.max), price: 7, schedule: "2026-11", outOfGas: true),
+                GasCharge(
+                    time: Date(timeIntervalSince1970: 1_790_000_001), tenant: "acme", principal: "user:ünïcode", operation: "blob.get",
+                    repository: "acme/app", requestID: String(repeating: "f", count: 32), gas: 0, price: 0, schedule: "", outOfGas: false),
+            ]
+            try await store.appendCharges(charges)
+            #expect(try await store.charges(of: TenantID("acme"), from: .distantPast, to: .distantFuture) == charges)
+        }
+    }
+
     @Test func ledgerIsAppendOnly() async throws {
         try await withStore { store in
             try await store.appendCharges([

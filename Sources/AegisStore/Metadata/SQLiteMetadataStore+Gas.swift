@@ -1,8 +1,12 @@
 import AegisCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension SQLiteMetadataStore: GasLedgerStore {
+    /// Appends a batch of charges in one transaction. The ledger takes a row per request, so this
+    /// is the hottest write there is: values are bound straight to the prepared statement, without
+    /// building `StatementArguments` (ten boxed values) for every row.
     public func appendCharges(_ charges: [GasCharge]) async throws {
         guard !charges.isEmpty else { return }
         try await pool.write { db in
@@ -11,11 +15,37 @@ extension SQLiteMetadataStore: GasLedgerStore {
                     INSERT INTO gas_ledger(time, tenant, principal, operation, repository, request_id, gas, price, schedule, out_of_gas)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
             for charge in charges {
-                try statement.execute(arguments: [
-                    charge.time.timeIntervalSince1970, charge.tenant, charge.principal, charge.operation, charge.repository,
-                    charge.requestID, Int64(clamping: charge.gas), Int64(clamping: charge.price), charge.schedule, charge.outOfGas,
-                ])
+                sqlite3_reset(handle)
+                sqlite3_bind_double(handle, 1, charge.time.timeIntervalSince1970)
+                Self.bind(charge.tenant, 2, handle)
+                Self.bind(charge.principal, 3, handle)
+                Self.bind(charge.operation, 4, handle)
+                if let repository = charge.repository { Self.bind(repository, 5, handle) } else { sqlite3_bind_null(handle, 5) }
+                Self.bind(charge.requestID, 6, handle)
+                sqlite3_bind_int64(handle, 7, Int64(clamping: charge.gas))
+                sqlite3_bind_int64(handle, 8, Int64(clamping: charge.price))
+                Self.bind(charge.schedule, 9, handle)
+                sqlite3_bind_int(handle, 10, charge.outOfGas ? 1 : 0)
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+            }
+        }
+    }
+
+    /// Binds text; SQLite copies it (`SQLITE_TRANSIENT`), so the Swift string may go.
+    private static func bind(_ text: String, _ index: Int32, _ handle: SQLiteStatement) {
+        var text = text
+        text.withUTF8 { bytes in
+            _ = bytes.withMemoryRebound(to: CChar.self) { chars in
+                let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+                // An empty string may have no buffer, and a null pointer would bind NULL, not "".
+                guard let start = chars.baseAddress else { return "".withCString { sqlite3_bind_text(handle, index, $0, 0, transient) } }
+                return sqlite3_bind_text(handle, index, start, Int32(chars.count), transient)
             }
         }
     }
