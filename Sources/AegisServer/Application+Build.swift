@@ -78,7 +78,8 @@ public func buildApplication(
     TokenController(gate: gate, gas: gas).addRoutes(to: router)
     let wasm = configuration.wasm
     let runner = WasmRunner(
-        registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads), store: storage.metadata,
+        registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads, maxQueued: wasm.maxQueuedRuns),
+        store: storage.metadata,
         settings: wasm, schedule: gas.schedule)
     let wagi = WAGIController(runner: runner, gate: gate, store: storage.metadata, gas: gas)
     APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner, wagi: wagi).addRoutes(to: router)

@@ -15,13 +15,21 @@ public final class WasmExecutor: Sendable {
     private let engine: Engine
     private let modules: ModuleCache
     private let pool: NIOThreadPool
+    /// Runs executing or waiting for a thread, and the most allowed at once.
+    private let admitted = Atomic<Int>(0)
+    private let maxAdmitted: Int
 
     /// - Parameters:
     ///   - metered: Whether translated code consumes fuel (an engine property).
     ///   - stackBytes: The interpreter's value and frame stack per run.
     ///   - threads: Runs executing at once; more wait for a thread.
     ///   - cachedModules: Parsed modules kept.
-    public init(metered: Bool = true, stackBytes: Int = 1 << 20, threads: Int = System.coreCount, cachedModules: Int = 64) {
+    ///   - maxQueued: Runs that may wait for a thread beyond those running; more are refused with
+    ///     `WasmBusy` rather than piling up (each holds its request's memory while it waits).
+    public init(
+        metered: Bool = true, stackBytes: Int = 1 << 20, threads: Int = System.coreCount, cachedModules: Int = 64, maxQueued: Int = 64
+    ) {
+        maxAdmitted = max(1, threads) + max(0, maxQueued)
         engine = Engine(configuration: EngineConfiguration(stackSize: stackBytes, fuelMetering: metered))
         modules = ModuleCache(capacity: cachedModules)
         pool = NIOThreadPool(numberOfThreads: max(1, threads))
@@ -43,8 +51,14 @@ public final class WasmExecutor: Sendable {
     }
 
     /// Runs `module`'s `_start` with `input`, within `limits`.
+    /// - Throws: `WasmBusy` when the executor already has as many runs as it admits.
     public func run(_ module: WasmModule, input: RunInput, limits: RunLimits) async throws -> RunResult {
-        try await pool.runIfActive { [engine] in Self.run(module.module, engine: engine, input: input, limits: limits) }
+        guard admitted.add(1, ordering: .relaxed).newValue <= maxAdmitted else {
+            admitted.subtract(1, ordering: .relaxed)
+            throw WasmBusy()
+        }
+        defer { admitted.subtract(1, ordering: .relaxed) }
+        return try await pool.runIfActive { [engine] in Self.run(module.module, engine: engine, input: input, limits: limits) }
     }
 
     private static func run(_ module: Module, engine: Engine, input: RunInput, limits: RunLimits) -> RunResult {
@@ -153,6 +167,9 @@ public struct WasmModule: Sendable {
     /// Whether the module is a WASI command (exports `_start`).
     public var isCommand: Bool { module.exports.contains { $0.name == "_start" } }
 }
+
+/// The executor is running and queueing as many runs as it admits; retry later.
+public struct WasmBusy: Error, Sendable {}
 
 /// A module that cannot run.
 public struct WasmError: Error, CustomStringConvertible, Sendable {

@@ -145,4 +145,23 @@ import WAT
         let refused = try await executor.run(unlinked, input: RunInput(), limits: RunLimits(fuel: 1000))
         #expect(refused.status == .trap)
     }
+
+    @Test func runsBeyondTheThreadsAndTheQueueAreRefused() async throws {
+        let executor = WasmExecutor(threads: 1, maxQueued: 0)
+        let writer = try await Fixture.module("bigout", executor: executor)
+        let hello = try await Fixture.module("hello", executor: executor)
+        // Writes without end until its one-second bound: the only thread is taken meanwhile.
+        let long = Task {
+            try await executor.run(
+                writer, input: RunInput(arguments: ["100000"]),
+                limits: RunLimits(fuel: .max, timeout: .seconds(1), maxOutputBytes: 0))
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        await #expect(throws: WasmBusy.self) {
+            _ = try await executor.run(hello, input: RunInput(), limits: RunLimits(fuel: 1_000_000))
+        }
+        #expect(try await long.value.status == .timeout)
+        let after = try await executor.run(hello, input: RunInput(), limits: RunLimits(fuel: 1_000_000))
+        #expect(after.status == .exit)
+    }
 }

@@ -37,6 +37,8 @@ extension APIController {
             let result: RunResult
             do {
                 result = try await runner.run(target, input: input, meter: meter)
+            } catch is WasmBusy {
+                throw APIError.sandboxBusy(.tooManyRequests)
             } catch let error as WasmError {
                 throw APIError(status: .unprocessableContent, title: "Not Runnable", detail: error.description)
             }

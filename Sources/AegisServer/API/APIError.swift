@@ -14,17 +14,24 @@ struct APIError: HTTPResponseError {
     var challenge: String? = nil
     /// The `Allow` header for 405s.
     var allow: String? = nil
+    /// Seconds for a `Retry-After` header (429, 503).
+    var retryAfter: Int? = nil
 
     static func badRequest(_ detail: String) -> APIError { APIError(status: .badRequest, title: "Bad Request", detail: detail) }
     static func forbidden(_ detail: String) -> APIError { APIError(status: .forbidden, title: "Forbidden", detail: detail) }
     static func notFound(_ detail: String) -> APIError { APIError(status: .notFound, title: "Not Found", detail: detail) }
     static func conflict(_ detail: String) -> APIError { APIError(status: .conflict, title: "Conflict", detail: detail) }
+    /// The WASM executor is full: every thread runs and the queue is full.
+    static func sandboxBusy(_ status: HTTPResponse.Status) -> APIError {
+        APIError(status: status, title: "Busy", detail: "every sandbox thread is busy and the queue is full; retry shortly", retryAfter: 1)
+    }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
         let document = Problem(type: "about:blank", title: title, status: Int(status.code), detail: detail)
         var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
         if let challenge { headers[.wwwAuthenticate] = challenge }
         if let allow { headers[.allow] = allow }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         let data = (try? JSONEncoder.registry.encode(document)) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -1705,6 +1705,16 @@ enum OpenAPIDocument {
                         }
                       }
                     }
+                  },
+                  "429": {
+                    "description": "Every sandbox thread is busy and the queue is full (Retry-After)",
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    }
                   }
                 },
                 "parameters": [

@@ -62,6 +62,7 @@ extension AegisConfiguration {
         Setting("wasm.max_module_bytes", "AEGIS_WASM_MAX_MODULE_BYTES") { $0.wasm.maxModuleBytes = try $1.int(in: 1024...(1 << 30)) },
         Setting("wasm.max_mounted_bytes", "AEGIS_WASM_MAX_MOUNTED_BYTES") { $0.wasm.maxMountedBytes = try $1.int(in: 0...(1 << 30)) },
         Setting("wasm.threads", "AEGIS_WASM_THREADS") { $0.wasm.threads = try $1.int(in: 0...256) },
+        Setting("wasm.max_queued_runs", "AEGIS_WASM_MAX_QUEUED_RUNS") { $0.wasm.maxQueuedRuns = try $1.int(in: 0...100_000) },
         Setting("gas.metering", "AEGIS_GAS_METERING") { $0.gas.metering = try $1.bool() },
         Setting("gas.default_limit", "AEGIS_GAS_DEFAULT_LIMIT") { $0.gas.defaultLimit = UInt64(try $1.int(in: 1000...Int.max)) },
         Setting("gas.max_limit", "AEGIS_GAS_MAX_LIMIT") { $0.gas.maxLimit = UInt64(try $1.int(in: 1000...Int.max)) },

@@ -42,6 +42,8 @@ public struct AegisConfiguration: Sendable, Hashable {
         public var maxMountedBytes = 64 << 20
         /// Runs executing at once (more wait); 0 is one per core.
         public var threads = 0
+        /// Runs that may wait for a thread; more are refused (429 on the API, 503 on apps).
+        public var maxQueuedRuns = 64
 
         public init() {}
     }

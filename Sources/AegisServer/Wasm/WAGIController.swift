@@ -214,6 +214,8 @@ struct WAGIController: Sendable {
     private func translatingRunErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch is WasmBusy {
+            throw APIError.sandboxBusy(.serviceUnavailable)
         } catch let error as WasmError {
             throw APIError(status: .internalServerError, title: "App Not Runnable", detail: error.description)
         } catch let error as RegistryError where error.code.status == 404 {
