@@ -80,7 +80,7 @@ public func buildApplication(
     let runner = WasmRunner(
         registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads, maxQueued: wasm.maxQueuedRuns),
         store: storage.metadata,
-        settings: wasm, schedule: gas.schedule)
+        settings: wasm, schedule: gas.schedule, metrics: metrics)
     let wagi = WAGIController(runner: runner, gate: gate, store: storage.metadata, gas: gas)
     APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner, wagi: wagi).addRoutes(to: router)
     wagi.addRoutes(to: router)

@@ -23,4 +23,20 @@ import Testing
             }
         }
     }
+
+    @Test func wasmRunsAreCountedByResult() async throws {
+        try await withRegistry { client in
+            try await client.pushWasmModule(try wasmFixture("hello"), to: "acme/tools/hello", tag: "v1")
+            try await client.pushWasmModule(try wasmFixture("spin"), to: "acme/tools/spin", tag: "v1")
+            _ = try await client.startRun(#"{"reference":"acme/tools/hello:v1"}"#)
+            _ = try await client.startRun(#"{"reference":"acme/tools/spin:v1","gasLimit":5000}"#)
+            try await client.execute(uri: "/metrics", method: .get) { response throws in
+                let text = String(buffer: response.body)
+                #expect(text.contains(#"aegis_wasm_runs_total{tenant="acme",trigger="api",status="exit"} 1"#))
+                #expect(text.contains(#"aegis_wasm_runs_total{tenant="acme",trigger="api",status="out_of_gas"} 1"#))
+                #expect(text.contains(#"aegis_wasm_fuel_total{tenant="acme"}"#))
+                #expect(text.contains(#"aegis_wasm_run_duration_seconds_count{trigger="api"} 2"#))
+            }
+        }
+    }
 }

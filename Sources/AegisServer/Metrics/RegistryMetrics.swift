@@ -12,6 +12,7 @@ struct RegistryMetrics: Sendable {
     private let requestCollectors = CollectorCache<RequestKey, RequestCollectorSet>()
     private let gasCounters = CollectorCache<GasKey, Counter>()
     private let budgetGauges = CollectorCache<TenantID, Gauge>()
+    private let wasmCollectors = CollectorCache<WasmRunKey, WasmRunCollectors>()
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -65,6 +66,28 @@ struct RegistryMetrics: Sendable {
                     labels: [("tenant", tenant.value)])
             }.set(Double(remaining))
         }
+    }
+
+    /// A finished WASM run: counted by tenant, trigger (`api`, `wagi`) and result kind, its fuel
+    /// summed per tenant, its duration in a histogram per trigger.
+    func wasmRun(tenant: String, trigger: String, status: String, fuel: UInt64, duration: Duration) {
+        let collectors = wasmCollectors.value(WasmRunKey(tenant: tenant, trigger: trigger, status: status)) {
+            WasmRunCollectors(
+                runs: registry.makeCounter(
+                    descriptor: .init(namespace: "aegis", subsystem: "wasm", metricName: "runs", unitName: "total", helpText: "WASM runs by result"),
+                    labels: [("tenant", tenant), ("trigger", trigger), ("status", status)]),
+                fuel: registry.makeCounter(
+                    descriptor: .init(namespace: "aegis", subsystem: "wasm", metricName: "fuel", unitName: "total", helpText: "WASM fuel consumed"),
+                    labels: [("tenant", tenant)]),
+                duration: registry.makeDurationHistogram(
+                    descriptor: .init(
+                        namespace: "aegis", subsystem: "wasm", metricName: "run_duration", unitName: "seconds",
+                        helpText: "WASM run time (instantiate and _start)"),
+                    labels: [("trigger", trigger)], buckets: Self.buckets))
+        }
+        collectors.runs.increment()
+        collectors.fuel.increment(by: Int64(clamping: fuel))
+        collectors.duration.record(duration)
     }
 
     func gasAnomaly(tenant: TenantID) {
@@ -129,6 +152,18 @@ struct RequestKey: Hashable, Sendable {
     let endpoint: String
     let method: String
     let status: Int
+}
+
+struct WasmRunKey: Hashable, Sendable {
+    let tenant: String
+    let trigger: String
+    let status: String
+}
+
+struct WasmRunCollectors: Sendable {
+    let runs: Counter
+    let fuel: Counter
+    let duration: DurationHistogram
 }
 
 struct GasKey: Hashable, Sendable {

@@ -16,6 +16,7 @@ struct WasmRunner: Sendable {
     let store: SQLiteMetadataStore
     let settings: AegisConfiguration.WasmSettings
     let schedule: GasSchedule
+    let metrics: RegistryMetrics
 
     /// Media types of a module layer: the CNCF wasm artifact's, Spin's, and the older wasm-to-oci one.
     static let moduleMediaTypes: Set<String> = [
@@ -157,6 +158,8 @@ struct WasmRunner: Sendable {
             repository: target.repository.value, digest: target.digest.description, component: target.component, trigger: trigger,
             status: result.status.rawValue, exitCode: result.exitCode, gasUsed: reading.used, fuelUsed: result.fuelUsed,
             durationMs: result.duration.milliseconds)
+        metrics.wasmRun(
+            tenant: run.tenant, trigger: trigger, status: run.status, fuel: result.fuelUsed, duration: result.duration)
         try? await store.recordRun(run)
     }
 }
