@@ -123,6 +123,7 @@ check "the registry kept serving manifests during the runs ($SERVED answered)" t
 check "and after them" curl -sf -o /dev/null --max-time 10 -u "admin:$AEGIS_PASSWORD" "http://$REG/v2/acme/wasm/hello/manifests/v1"
 recorded() {
     local count
+    sleep 1  # run records are written in batches every 250 ms
     count="$(curl -sf -u "admin:$AEGIS_PASSWORD" "http://$REG/api/v1/tenants/acme/runs?limit=1000" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["runs"]))')"
     [ "$count" = 1000 ]
 }

@@ -80,7 +80,7 @@ public func buildApplication(
     let runner = WasmRunner(
         registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads, maxQueued: wasm.maxQueuedRuns),
         store: storage.metadata,
-        settings: wasm, schedule: gas.schedule, metrics: metrics)
+        settings: wasm, schedule: gas.schedule, metrics: metrics, runs: RunLog())
     let wagi = WAGIController(runner: runner, gate: gate, store: storage.metadata, gas: gas)
     APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner, wagi: wagi).addRoutes(to: router)
     wagi.addRoutes(to: router)
@@ -105,7 +105,12 @@ public func buildApplication(
             maxHeaderFieldCount: 100))
     var services: [any Service] = [
         UploadExpiryService(registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
-        GasLedgerService(log: gas.ledger, store: storage.metadata, interval: .milliseconds(250), logger: logger),
+        BatchWriterService(log: gas.ledger, name: "gas charges", interval: .milliseconds(250), logger: logger) { [store = storage.metadata] in
+            try await store.appendCharges($0)
+        },
+        BatchWriterService(log: runner.runs, name: "run records", interval: .milliseconds(250), logger: logger) {
+            [store = storage.metadata] in try await store.recordRuns($0)
+        },
         FeeMarketService(
             market: gas.feeMarket, gas: gas, detector: GasAnomalyDetector(), audit: audit, store: storage.metadata,
             interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),

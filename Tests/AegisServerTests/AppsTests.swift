@@ -73,7 +73,7 @@ func irisPackage() throws -> SpinPackage {
                 #expect(response.header("Content-Type") == "application/problem+json")
             }
             try await client.execute(uri: "/apps/acme/nope/hello", method: .get) { #expect($0.status == .notFound) }
-            let runs = try await client.execute(uri: "/api/v1/tenants/acme/runs", method: .get) { String(buffer: $0.body) }
+            let runs = try await client.eventually(uri: "/api/v1/tenants/acme/runs") { $0.contains(#""trigger":"wagi""#) }
             #expect(runs.contains(#""trigger":"wagi""#))
         }
         let storage = try await AegisStorage.open(registry.configuration)

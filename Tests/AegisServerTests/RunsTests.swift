@@ -35,6 +35,20 @@ extension TestClientProtocol {
     }
 }
 
+extension TestClientProtocol {
+    /// The body of `GET uri` once `done` holds for it, polling for at most 5 s (for what is
+    /// written in batches).
+    func eventually(uri: String, _ done: (String) -> Bool) async throws -> String {
+        var body = ""
+        for _ in 0..<100 {
+            body = try await execute(uri: uri, method: .get) { String(buffer: $0.body) }
+            if done(body) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return body
+    }
+}
+
 struct RunOutcome: Decodable {
     var status: String
     var exitCode: Int32?
@@ -66,7 +80,8 @@ struct RunOutcome: Decodable {
             #expect(run.gasUsed == expected)
             #expect(response.header("Aegis-Gas-Used") == String(expected))
 
-            let listed = try await client.execute(uri: "/api/v1/tenants/acme/runs", method: .get) { String(buffer: $0.body) }
+            // Run records are written in batches (every 250 ms).
+            let listed = try await client.eventually(uri: "/api/v1/tenants/acme/runs") { $0.contains(#""trigger":"api""#) }
             #expect(listed.contains(#""status":"exit""#) && listed.contains(#""trigger":"api""#))
         }
         let storage = try await AegisStorage.open(registry.configuration)

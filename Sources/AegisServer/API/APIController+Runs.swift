@@ -42,7 +42,7 @@ extension APIController {
             } catch let error as WasmError {
                 throw APIError(status: .unprocessableContent, title: "Not Runnable", detail: error.description)
             }
-            await runner.record(target, result, meter: meter, principal: principal.description, requestID: context.id, trigger: "api")
+            runner.record(target, result, meter: meter, principal: principal.description, requestID: context.id, trigger: "api")
             audit(
                 principal, action: "run", resource: "\(repository)@\(target.digest)", tenant: tenant.value, allowed: true,
                 reason: result.status.rawValue, context)

@@ -101,7 +101,7 @@ struct WAGIController: Sendable {
             program: match.scriptName, arguments: Array(WAGI.arguments(for: wagiRequest, template: executor.argv).dropFirst()),
             environment: WAGI.environment(for: wagiRequest, route: match), stdin: Array(body.readableBytesView))
         let result = try await translatingRunErrors { try await runner.run(runnable, input: input, meter: meter) }
-        await runner.record(runnable, result, meter: meter, principal: principal.description, requestID: context.id, trigger: "wagi")
+        runner.record(runnable, result, meter: meter, principal: principal.description, requestID: context.id, trigger: "wagi")
         return try response(for: result, meter: meter, component: match.trigger.component)
     }
 

@@ -17,6 +17,8 @@ struct WasmRunner: Sendable {
     let settings: AegisConfiguration.WasmSettings
     let schedule: GasSchedule
     let metrics: RegistryMetrics
+    /// Finished runs, written in batches by a `BatchWriterService`.
+    let runs: RunLog
 
     /// Media types of a module layer: the CNCF wasm artifact's, Spin's, and the older wasm-to-oci one.
     static let moduleMediaTypes: Set<String> = [
@@ -150,8 +152,8 @@ struct WasmRunner: Sendable {
         return bytes
     }
 
-    /// Records a finished run.
-    func record(_ target: Target, _ result: RunResult, meter: GasMeter, principal: String, requestID: String, trigger: String) async {
+    /// Records a finished run (in the metrics now, in the runs table with the next batch).
+    func record(_ target: Target, _ result: RunResult, meter: GasMeter, principal: String, requestID: String, trigger: String) {
         let reading = meter.reading
         let run = RunRecord(
             time: Date(), tenant: target.repository.tenant.value, principal: principal, requestID: requestID,
@@ -160,6 +162,6 @@ struct WasmRunner: Sendable {
             durationMs: result.duration.milliseconds)
         metrics.wasmRun(
             tenant: run.tenant, trigger: trigger, status: run.status, fuel: result.fuelUsed, duration: result.duration)
-        try? await store.recordRun(run)
+        runs.record(run)
     }
 }

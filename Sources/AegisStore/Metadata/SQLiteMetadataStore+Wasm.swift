@@ -64,18 +64,22 @@ public struct AppRecord: Sendable, Hashable {
 }
 
 extension SQLiteMetadataStore {
-    public func recordRun(_ run: RunRecord) async throws {
+    /// Records finished runs, in one transaction.
+    public func recordRuns(_ runs: [RunRecord]) async throws {
+        guard !runs.isEmpty else { return }
         try await pool.write { db in
-            try db.execute(
+            let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO runs(time, tenant, principal, request_id, repository, digest, component, trigger, status, exit_code,
                                      gas_used, fuel_used, duration_ms)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
+                    """)
+            for run in runs {
+                try statement.execute(arguments: [
                     run.time.timeIntervalSince1970, run.tenant, run.principal, run.requestID, run.repository, run.digest, run.component,
                     run.trigger, run.status, run.exitCode, Int64(clamping: run.gasUsed), Int64(clamping: run.fuelUsed), run.durationMs,
                 ])
+            }
         }
     }
 
