@@ -23,15 +23,17 @@ public final class WasmExecutor: Sendable {
     ///   - metered: Whether translated code consumes fuel (an engine property).
     ///   - stackBytes: The interpreter's value and frame stack per run.
     ///   - threads: Runs executing at once; more wait for a thread.
-    ///   - cachedModules: Parsed modules kept.
+    ///   - cachedModules: Parsed modules kept, at most.
+    ///   - cachedModuleBytes: Bytes of the modules kept, at most (256 MiB by default).
     ///   - maxQueued: Runs that may wait for a thread beyond those running; more are refused with
     ///     `WasmBusy` rather than piling up (each holds its request's memory while it waits).
     public init(
-        metered: Bool = true, stackBytes: Int = 1 << 20, threads: Int = System.coreCount, cachedModules: Int = 64, maxQueued: Int = 64
+        metered: Bool = true, stackBytes: Int = 1 << 20, threads: Int = System.coreCount, cachedModules: Int = 64,
+        cachedModuleBytes: Int = 256 << 20, maxQueued: Int = 64
     ) {
         maxAdmitted = max(1, threads) + max(0, maxQueued)
         engine = Engine(configuration: EngineConfiguration(stackSize: stackBytes, fuelMetering: metered))
-        modules = ModuleCache(capacity: cachedModules)
+        modules = ModuleCache(capacity: cachedModules, maxBytes: cachedModuleBytes)
         pool = NIOThreadPool(numberOfThreads: max(1, threads))
         pool.start()
     }
@@ -147,6 +149,8 @@ public final class WasmExecutor: Sendable {
 /// A parsed core module, shareable between runs.
 public struct WasmModule: Sendable {
     let module: Module
+    /// The size of the bytes it was parsed from.
+    public let byteCount: Int
 
     /// Parses a core WebAssembly module.
     /// - Throws: `WasmError` for components and for bytes that are not WebAssembly.
@@ -157,6 +161,7 @@ public struct WasmModule: Sendable {
         guard bytes[4..<8].elementsEqual([0x01, 0x00, 0x00, 0x00]) else {
             throw WasmError("WebAssembly components (WASI 0.2) cannot run here yet; push a WASI preview 1 core module")
         }
+        byteCount = bytes.count
         do {
             module = try parseWasm(bytes: bytes)
         } catch {
@@ -197,17 +202,23 @@ final class MemoryCap: ResourceLimiter, Sendable {
     func limitTableGrowth(to desired: Int) throws -> Bool { desired <= 100_000 }
 }
 
-/// Parsed modules by digest, least recently used evicted first.
+/// Parsed modules by digest, least recently used evicted first, bounded in count and in the bytes
+/// of the modules they were parsed from (parsed code takes a multiple of that).
 final class ModuleCache: Sendable {
     private struct State {
         var modules: [Digest: (module: WasmModule, used: UInt64)] = [:]
+        var bytes = 0
         var clock: UInt64 = 0
     }
 
     private let capacity: Int
+    private let maxBytes: Int
     private let state = Mutex(State())
 
-    init(capacity: Int) { self.capacity = max(1, capacity) }
+    init(capacity: Int, maxBytes: Int) {
+        self.capacity = max(1, capacity)
+        self.maxBytes = maxBytes
+    }
 
     subscript(digest: Digest) -> WasmModule? {
         get {
@@ -220,16 +231,21 @@ final class ModuleCache: Sendable {
         }
         set {
             state.withLock { state in
-                guard let newValue else {
-                    state.modules[digest] = nil
-                    return
-                }
+                state.bytes -= state.modules.removeValue(forKey: digest)?.module.byteCount ?? 0
+                guard let newValue else { return }
                 state.clock += 1
                 state.modules[digest] = (newValue, state.clock)
-                if state.modules.count > capacity, let oldest = state.modules.min(by: { $0.value.used < $1.value.used })?.key {
-                    state.modules[oldest] = nil
+                state.bytes += newValue.byteCount
+                // The newest stays even when it alone is over the budget.
+                while state.modules.count > 1, state.modules.count > capacity || state.bytes > maxBytes,
+                    let oldest = state.modules.min(by: { $0.value.used < $1.value.used })?.key
+                {
+                    state.bytes -= state.modules.removeValue(forKey: oldest)?.module.byteCount ?? 0
                 }
             }
         }
     }
+
+    /// Modules and their bytes, as cached now.
+    var usage: (count: Int, bytes: Int) { state.withLock { ($0.modules.count, $0.bytes) } }
 }
