@@ -21,9 +21,6 @@ public struct RunInput: Sendable {
         self.stdin = stdin
         self.mounts = mounts
     }
-
-    /// The bytes the mounts hold.
-    public var mountedBytes: Int { mounts.reduce(0) { $0 + $1.files.values.reduce(0) { $0 + $1.count } } }
 }
 
 /// A read-only directory the guest sees at `guestPath`, with files at paths relative to it.
@@ -35,6 +32,9 @@ public struct Mount: Sendable, Hashable {
         self.guestPath = guestPath
         self.files = files
     }
+
+    /// The bytes its files hold.
+    public var byteCount: Int { files.values.reduce(0) { $0 + $1.count } }
 }
 
 /// The bounds of one run.

@@ -207,9 +207,15 @@ struct WAGIController: Sendable {
             } else {
                 try await runner.resolve(repository, .digest(digest), component: nil)
             }
-        targets[key] = target
+        // Files are cached with their component only while small: 64 entries × 4 MiB bounds the cache.
+        if target.mounts.reduce(0, { $0 + $1.byteCount }) <= Self.maxCachedFileBytes {
+            targets[key] = target
+        }
         return target
     }
+
+    /// Largest total of a component's files kept in the target cache.
+    static let maxCachedFileBytes = 4 << 20
 
     private func translatingRunErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
