@@ -30,8 +30,10 @@ public struct ResourceScope: Sendable, Hashable, Codable, CustomStringConvertibl
     }
 
     /// Parses a space-separated list (the OAuth2 form's `scope`) or repeated values (the GET form).
+    /// `+` separates too: it is a space in a form-encoded query (Go clients send `a+b`), and no
+    /// scope can contain one (repository names and actions have no `+`).
     public static func parseList(_ values: [String]) -> [ResourceScope] {
-        values.flatMap { $0.split(separator: " ") }.compactMap { ResourceScope(parsing: $0) }
+        values.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "+" }) }.compactMap { ResourceScope(parsing: $0) }
     }
 
     public var description: String { "\(type):\(name):\(actions.joined(separator: ","))" }

@@ -6,6 +6,8 @@ public struct Descriptor: Codable, Hashable, Sendable {
     public var artifactType: String?
     public var annotations: [String: String]?
     public var urls: [String]?
+    /// The content itself, base64-encoded (image spec 1.1); checked against `digest` and `size`.
+    public var data: String?
     public var platform: Platform?
 
     /// Creates a descriptor.
@@ -17,6 +19,13 @@ public struct Descriptor: Codable, Hashable, Sendable {
         self.size = size
         self.artifactType = artifactType
         self.annotations = annotations
+    }
+
+    /// A non-distributable (foreign) layer with the `urls` to fetch it from: its bytes need not be
+    /// in the registry.
+    public var isForeign: Bool {
+        guard let urls, !urls.isEmpty else { return false }
+        return mediaType.contains(".nondistributable.") || mediaType == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
     }
 
     /// The platform of an index entry.

@@ -30,9 +30,15 @@ public struct Manifest: Sendable, Hashable {
     /// - Parameters:
     ///   - data: The exact bytes pushed.
     ///   - contentType: The request's `Content-Type`, if any.
-    /// - Throws: `MANIFEST_INVALID` when the body is not a manifest the registry accepts, or its
-    ///   media type disagrees with the `Content-Type`.
+    /// - Throws: `MANIFEST_INVALID` when the body is not a manifest the registry accepts (not
+    ///   strict JSON, see `StrictJSON`; a required member missing or null; an embedded `data` that
+    ///   does not match its descriptor), or its media type disagrees with the `Content-Type`.
     public init(parsing data: Data, contentType: String?) throws {
+        do {
+            try StrictJSON.validate(data)
+        } catch let violation as StrictJSON.Violation {
+            throw RegistryError(.manifestInvalid, "manifest is not strict JSON: \(violation)", detail: ["reason": violation.kind.rawValue])
+        }
         let raw: RawManifest
         do {
             raw = try JSONDecoder().decode(RawManifest.self, from: data)
@@ -67,32 +73,54 @@ public struct Manifest: Sendable, Hashable {
             guard raw.manifests == nil else {
                 throw RegistryError(.manifestInvalid, "an image manifest cannot list manifests")
             }
+            guard let layers = raw.layers else {
+                throw RegistryError(.manifestInvalid, "an image manifest needs a layers array (empty for an artifact without layers)")
+            }
             self.config = config
-            self.layers = raw.layers ?? []
+            self.layers = layers
             self.manifests = []
         case .index:
             guard raw.config == nil, raw.layers == nil else {
                 throw RegistryError(.manifestInvalid, "an index cannot have a config or layers")
             }
+            guard let manifests = raw.manifests else {
+                throw RegistryError(.manifestInvalid, "an index needs a manifests array")
+            }
             self.config = nil
             self.layers = []
-            self.manifests = raw.manifests ?? []
+            self.manifests = manifests
         }
         try validateDescriptors()
     }
 
-    /// All descriptors this manifest must find in its repository (subject excluded).
-    public var requiredBlobs: [Descriptor] { (config.map { [$0] } ?? []) + layers }
+    /// All descriptors this manifest must find in its repository (subject excluded). A
+    /// non-distributable layer that names `urls` is fetched from there, never from a registry, so
+    /// it need not be pushed (the OCI conformance suite pushes such manifests without those layers).
+    public var requiredBlobs: [Descriptor] { (config.map { [$0] } ?? []) + layers.filter { !$0.isForeign } }
+
+    /// Every descriptor the manifest holds, for the checks that apply to all of them.
+    private var allDescriptors: [Descriptor] { (config.map { [$0] } ?? []) + layers + manifests + (subject.map { [$0] } ?? []) }
 
     private func validateDescriptors() throws {
-        for descriptor in requiredBlobs + manifests + (subject.map { [$0] } ?? []) {
+        for descriptor in allDescriptors {
+            let digest: Digest
             do {
-                _ = try Digest(parsing: descriptor.digest)
+                digest = try Digest(parsing: descriptor.digest)
             } catch {
                 throw RegistryError(.manifestInvalid, "descriptor digest '\(descriptor.digest)' is invalid")
             }
             guard descriptor.size >= 0 else {
                 throw RegistryError(.manifestInvalid, "descriptor size must not be negative")
+            }
+            if let data = descriptor.data {
+                // Clients may use embedded data instead of fetching the blob: it must be that blob.
+                guard let bytes = Data(base64Encoded: data), Int64(bytes.count) == descriptor.size,
+                    DigestHasher.digest(of: bytes, using: digest.algorithm) == digest
+                else {
+                    throw RegistryError(
+                        .manifestInvalid, "the data of descriptor \(digest) does not match its digest and size",
+                        detail: ["digest": digest.description])
+                }
             }
         }
     }

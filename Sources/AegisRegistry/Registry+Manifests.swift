@@ -45,8 +45,7 @@ extension Registry {
             tags.insert(tag, at: 0)
         }
         let references = try ManifestReferences(
-            blobs: manifest.requiredBlobs.map { try Digest(parsing: $0.digest) },
-            manifests: manifest.manifests.map { try Digest(parsing: $0.digest) })
+            blobs: manifest.requiredBlobs.map(Self.target), manifests: manifest.manifests.map(Self.target))
         let subject = try manifest.subject.map { try Digest(parsing: $0.digest) }
         let header = contentType.map(MediaType.essence).flatMap { $0.isEmpty || $0 == "application/json" ? nil : $0 }
         let record = ManifestRecord(
@@ -57,6 +56,10 @@ extension Registry {
         for tag in tags where !unique.contains(tag) { unique.append(tag) }
         try await metadata.putManifest(repository: repository.id, record, references: references, tags: unique)
         return PushedManifest(digest: digest, subject: subject, tags: unique)
+    }
+
+    private static func target(_ descriptor: Descriptor) throws -> ManifestReferences.Target {
+        ManifestReferences.Target(digest: try Digest(parsing: descriptor.digest), size: descriptor.size, mediaType: descriptor.mediaType)
     }
 
     /// A manifest with its bytes (`GET`/`HEAD /manifests/<reference>`).

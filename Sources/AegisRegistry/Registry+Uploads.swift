@@ -1,6 +1,7 @@
 import AegisCore
 import AegisStore
 import Foundation
+import Logging
 import NIOCore
 
 /// The state of an upload session as reported to clients.
@@ -57,7 +58,8 @@ extension Registry {
 
     /// Bytes received so far (`GET <location>`).
     public func uploadStatus(_ id: UploadID, in name: RepositoryName) async throws -> UploadSession {
-        _ = try await session(id, in: name)
+        let upload = try await session(id, in: name)
+        if let committed = try await committedContent(of: upload) { return UploadSession(id: id, size: committed.size) }
         guard let size = try await blobs.uploadSize(id) else {
             throw RegistryError(.blobUploadUnknown, "blob upload unknown to registry", detail: ["upload": id.value])
         }
@@ -79,23 +81,67 @@ extension Registry {
     }
 
     /// Closes an upload (`PUT <location>?digest=`), optionally with a last chunk, and links the blob.
+    ///
+    /// The steps, each safe to die after: the digest the content commits as is recorded in the
+    /// session; the bytes move into the blob store; the blob is linked and the session ends in one
+    /// transaction. A PUT retried after a crash in between finds the bytes in place and links them.
     /// - Throws: `DIGEST_INVALID` when the content does not hash to `digest`.
     public func finishUpload<Body: AsyncSequence>(
         _ id: UploadID, in name: RepositoryName, digest: Digest, range: ChunkRange?, contentLength: Int64?, body: Body
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         let upload = try await session(id, in: name)
         return try await withClaim(on: id) {
-            let size = try await write(body, to: upload, range: range, contentLength: contentLength)
-            let actual = try await currentDigest(of: upload, size: size, algorithm: digest.algorithm)
-            guard actual == digest else {
-                throw RegistryError(
-                    .digestInvalid, "provided digest did not match uploaded content",
-                    detail: ["expected": digest.description, "actual": actual.description])
+            if let committed = try await committedContent(of: upload) {
+                try Self.checkDigest(committed.digest, expected: digest)
+                try await Self.requireNoMoreBytes(body, range: range, contentLength: contentLength, committed: committed)
+                try await metadata.completeUpload(id, repository: upload.repositoryID, digest: digest, size: committed.size)
+                return committed.size
             }
+            let size = try await write(body, to: upload, range: range, contentLength: contentLength)
+            try Self.checkDigest(try await currentDigest(of: upload, size: size, algorithm: digest.algorithm), expected: digest)
+            try await metadata.markUploadFinalizing(id, as: BlobInfo(digest: digest, size: size))
+            CrashPoint.uploadMarked.reach()
             try await blobs.commitUpload(id, as: digest)
+            CrashPoint.uploadMoved.reach()
             try await metadata.completeUpload(id, repository: upload.repositoryID, digest: digest, size: size)
+            CrashPoint.uploadLinked.reach()
             uploadStates.forget(id)
             return size
+        }
+    }
+
+    private static func checkDigest(_ actual: Digest, expected: Digest) throws {
+        guard actual == expected else {
+            throw RegistryError(
+                .digestInvalid, "provided digest did not match uploaded content",
+                detail: ["expected": expected.description, "actual": actual.description])
+        }
+    }
+
+    /// The content of a session whose bytes already moved into the blob store (a finishing PUT
+    /// stopped before it linked them), or nil for a session still receiving bytes.
+    func committedContent(of upload: UploadRecord) async throws -> BlobInfo? {
+        guard let committed = upload.finalizing, try await blobs.uploadSize(upload.id) == nil,
+            try await blobs.size(of: committed.digest) == committed.size
+        else { return nil }
+        return committed
+    }
+
+    /// A retried final PUT may not carry bytes: the content is fixed once it is in the blob store.
+    private static func requireNoMoreBytes<Body: AsyncSequence>(
+        _ body: Body, range: ChunkRange?, contentLength: Int64?, committed: BlobInfo
+    ) async throws where Body.Element == ByteBuffer {
+        var extra = (contentLength ?? 0) > 0 || range != nil
+        if !extra {
+            for try await buffer in body where buffer.readableBytes > 0 {
+                extra = true
+                break
+            }
+        }
+        guard !extra else {
+            throw RegistryError(
+                .rangeInvalid, "the upload's \(committed.size) bytes are complete; close it with an empty PUT",
+                detail: ["size": String(committed.size)])
         }
     }
 
@@ -143,6 +189,36 @@ extension Registry {
         return removed
     }
 
+    /// Removes blob bytes that no metadata knows (no blob row, no upload committing as them) and
+    /// that are older than `grace`: what a crash between moving an upload's bytes and linking them
+    /// leaves when its client never comes back. Each candidate is checked again once it can no
+    /// longer be read (`BlobStore.removeIfUnclaimed`), so a push of the same content meanwhile keeps it.
+    /// - Returns: how many blobs were removed.
+    @discardableResult
+    public func sweepOrphanBlobs(now: Date = Date(), grace: TimeInterval) async throws -> Int {
+        let cutoff = now.addingTimeInterval(-grace)
+        var candidates: [Digest] = []
+        var removed = 0
+        func sweep() async throws {
+            let known = try await metadata.knownBlobs(candidates)
+            for digest in candidates where !known.contains(digest) {
+                let gone = try await blobs.removeIfUnclaimed(digest) { try await metadata.knownBlobs([digest]).isEmpty }
+                if gone {
+                    removed += 1
+                    logger.notice("removed blob bytes no metadata refers to", metadata: ["digest": "\(digest)"])
+                }
+            }
+            candidates.removeAll(keepingCapacity: true)
+        }
+        try await blobs.forEachBlob { blob in
+            guard blob.modified < cutoff else { return }
+            candidates.append(blob.digest)
+            if candidates.count >= 256 { try await sweep() }
+        }
+        try await sweep()
+        return removed
+    }
+
     private func withClaim<T>(on id: UploadID, _ body: () async throws -> T) async throws -> T {
         guard uploadStates.claim(id) else {
             throw RegistryError(.rangeInvalid, "another request is writing to this upload", detail: ["upload": id.value])
@@ -155,6 +231,11 @@ extension Registry {
     private func write<Body: AsyncSequence>(
         _ body: Body, to upload: UploadRecord, range: ChunkRange?, contentLength: Int64?
     ) async throws -> Int64 where Body.Element == ByteBuffer {
+        if let committed = try await committedContent(of: upload) {
+            throw RegistryError(
+                .rangeInvalid, "the upload's \(committed.size) bytes are complete; close it with PUT ?digest=\(committed.digest)",
+                detail: ["size": String(committed.size)])
+        }
         guard let offset = try await blobs.uploadSize(upload.id) else {
             throw RegistryError(.blobUploadUnknown, "blob upload unknown to registry", detail: ["upload": upload.id.value])
         }

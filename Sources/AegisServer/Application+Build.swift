@@ -74,6 +74,7 @@ public func buildApplication(
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     if configuration.gas.metering { router.add(middleware: GasMiddleware(gas: gas)) }
+    router.add(middleware: RequestFramingMiddleware(maxBodyBytes: configuration.limits.maxBlobBytes))
     RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
     TokenController(gate: gate, gas: gas).addRoutes(to: router)
     let wasm = configuration.wasm
@@ -99,12 +100,15 @@ public func buildApplication(
     }
 
     let http = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [CloseAfterErrorHandler()],
         idleTimeout: .seconds(Int64(configuration.idleTimeoutSeconds)),
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
     var services: [any Service] = [
-        UploadExpiryService(registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds), logger: logger),
+        UploadExpiryService(
+            registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds),
+            orphanGrace: .seconds(configuration.orphanBlobGraceSeconds), logger: logger),
         BatchWriterService(log: gas.ledger, name: "gas charges", interval: .milliseconds(250), logger: logger) { [store = storage.metadata] in
             try await store.appendCharges($0)
         },

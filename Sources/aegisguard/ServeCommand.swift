@@ -35,6 +35,6 @@ struct ServeCommand: AsyncParsableCommand {
             // Unbuffered, so scripts waiting for the banner see it at once.
             FileHandle.standardOutput.write(Data(banner.utf8))
         }
-        try await app.runService()
+        try await runUntilStopped(app, grace: .seconds(configuration.shutdownGraceSeconds), logger: app.logger)
     }
 }

@@ -133,9 +133,18 @@ import Testing
 
     @Test func indexAndDockerManifestListNeedTheirChildren() async throws {
         try await withRegistry { client in
-            let (child, childDigest) = try await client.pushImage(to: "acme/app", tag: "amd64")
-            for mediaType in [MediaType.ociIndex, MediaType.dockerManifestList] {
-                let childType = mediaType == MediaType.ociIndex ? MediaType.ociManifest : MediaType.dockerManifest
+            let (ociChild, ociDigest) = try await client.pushImage(to: "acme/app", tag: "amd64")
+            let config = try await client.pushBlob(Array("{}".utf8), to: "acme/app")
+            let dockerChild = Array(
+                #"{"schemaVersion":2,"mediaType":"\#(MediaType.dockerManifest)","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"\#(config)","size":2},"layers":[]}"#
+                    .utf8)
+            let dockerDigest = try await client.pushManifest(
+                dockerChild, to: "acme/app", reference: "docker-amd64", mediaType: MediaType.dockerManifest)
+            let lists = [
+                (MediaType.ociIndex, MediaType.ociManifest, ociChild, ociDigest),
+                (MediaType.dockerManifestList, MediaType.dockerManifest, dockerChild, dockerDigest),
+            ]
+            for (mediaType, childType, child, childDigest) in lists {
                 let index = Array(
                     #"{"schemaVersion":2,"mediaType":"\#(mediaType)","manifests":[{"mediaType":"\#(childType)","digest":"\#(childDigest)","size":\#(child.count),"platform":{"architecture":"amd64","os":"linux"}}]}"#
                         .utf8)
@@ -220,8 +229,23 @@ import Testing
                 #expect(response.status == .notFound)
                 #expect(response.errorCode == "NAME_UNKNOWN")
             }
+            // A reference that cannot name a manifest is unknown to a read (OCI conformance:
+            // 01_pull_test.go, "GET nonexistent manifest should return 404" with `.INVALID_MANIFEST_NAME`)
+            // and invalid to a write.
             let longTag = String(repeating: "t", count: 129)
-            try await client.execute(uri: "/v2/acme/app/manifests/\(longTag)", method: .get) { response throws in
+            for reference in [longTag, ".INVALID_MANIFEST_NAME", "sha256:short"] {
+                for method: HTTPRequest.Method in [.get, .head] {
+                    try await client.execute(uri: "/v2/acme/app/manifests/\(reference)", method: method) { response throws in
+                        #expect(response.status == .notFound)
+                        if method == .get { #expect(response.errorCode == "MANIFEST_UNKNOWN") }
+                    }
+                }
+            }
+            try await client.execute(
+                uri: "/v2/acme/app/manifests/.INVALID_MANIFEST_NAME", method: .put, headers: [.contentType: MediaType.ociManifest],
+                body: ByteBuffer(string: "{}")
+            ) { response throws in
+                #expect(response.status == .badRequest)
                 #expect(response.errorCode == "TAG_INVALID")
             }
         }

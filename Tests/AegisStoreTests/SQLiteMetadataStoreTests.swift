@@ -44,7 +44,7 @@ import Testing
             let record = ManifestRecord(
                 digest: DigestHasher.digest(of: Array("m1".utf8)), mediaType: MediaType.ociManifest, size: 2, artifactType: nil,
                 subject: nil, annotations: nil, content: Data("m1".utf8))
-            let references = ManifestReferences(blobs: [blob], manifests: [])
+            let references = ManifestReferences(blobs: [.init(digest: blob, size: 5, mediaType: "application/octet-stream")], manifests: [])
             await #expect {
                 try await store.putManifest(repository: repository, record, references: references, tags: [try Tag("v1")])
             } throws: { ($0 as? RegistryError)?.code == .manifestBlobUnknown }

@@ -139,13 +139,12 @@ struct APIController: Sendable {
     /// so a misspelt field is an error rather than silently ignored.
     func decode<T: APIRequestBody>(_ type: T.Type, from request: Request, limit: Int = Self.maxBodyBytes) async throws -> T {
         var request = request
-        let buffer: ByteBuffer
+        let data = Data(try await request.collectSmallBody(upTo: limit).readableBytesView)
         do {
-            buffer = try await request.collectBody(upTo: limit)
-        } catch {
-            throw APIError(status: .contentTooLarge, title: "Content Too Large", detail: "bodies are limited to \(limit) bytes")
+            try StrictJSON.validate(data)
+        } catch let violation as StrictJSON.Violation {
+            throw APIError.badRequest("the body is not strict JSON: \(violation)")
         }
-        let data = Data(buffer.readableBytesView)
         if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             let unknown = Set(object.keys).subtracting(T.fields)
             guard unknown.isEmpty else { throw APIError.badRequest("unknown members: \(unknown.sorted().joined(separator: ", "))") }

@@ -118,13 +118,20 @@ struct AccessGate: Sendable {
     }
 
     private func refusal(_ requirement: Requirement, credential: Credential, request: Request, reason: String) -> AuthChallenge {
-        let scope: String? =
+        var scope: String? =
             switch requirement {
             case .authenticated: nil
             case .catalog: "registry:catalog:*"
             case .repository(let name, .push): "repository:\(name):pull,push"
             case .repository(let name, let action): "repository:\(name):\(action.rawValue)"
             }
+        // A cross-repository mount also reads its source: ask for both, as Distribution does, so a
+        // client that requests exactly the challenged scope gets a token that can mount.
+        if case .repository(_, .push) = requirement, request.query("mount") != nil,
+            let source = request.query("from").flatMap({ try? RepositoryName($0) })
+        {
+            scope = (scope.map { $0 + " " } ?? "") + "repository:\(source):pull"
+        }
         switch credential {
         case .anonymous:
             return .unauthorized(

@@ -44,7 +44,7 @@ struct TokenController: Sendable {
     /// OAuth2 `POST /token` (form): `grant_type=password|refresh_token`.
     private func post(_ request: Request, context: AegisRequestContext) async throws -> Response {
         var request = request
-        let body = try await request.collectBody(upTo: 64 * 1024)
+        let body = try await request.collectSmallBody(upTo: 64 * 1024)
         let form = Self.parseForm(String(buffer: body))
         try checkService(form["service"])
         let principal: Principal

@@ -37,6 +37,7 @@ extension AegisConfiguration {
             $0.limits.uploadTimeoutSeconds = try $1.int(in: 1...Int(Int32.max))
         },
         Setting("http.idle_timeout_seconds", "AEGIS_IDLE_TIMEOUT_SECONDS") { $0.idleTimeoutSeconds = try $1.int(in: 1...86400) },
+        Setting("http.shutdown_grace_seconds", "AEGIS_SHUTDOWN_GRACE_SECONDS") { $0.shutdownGraceSeconds = try $1.int(in: 1...3600) },
         Setting("http.max_header_bytes", "AEGIS_MAX_HEADER_BYTES") { $0.maxHeaderBytes = try $1.int(in: 1024...(1 << 20)) },
         Setting("auth.service", "AEGIS_AUTH_SERVICE") { $0.auth.service = try $1.string() },
         Setting("auth.public_url", "AEGIS_PUBLIC_URL") { $0.auth.publicURL = try $1.string().trimmingSuffix("/") },
@@ -77,6 +78,9 @@ extension AegisConfiguration {
         Setting("gas.fee_interval_seconds", "AEGIS_GAS_FEE_INTERVAL_SECONDS") { $0.gas.feeIntervalSeconds = try $1.int(in: 1...3600) },
         Setting("gas.storage_accrual_seconds", "AEGIS_GAS_STORAGE_ACCRUAL_SECONDS") {
             $0.gas.storageAccrualSeconds = try $1.int(in: 1...86400)
+        },
+        Setting("uploads.orphan_blob_grace_seconds", "AEGIS_ORPHAN_BLOB_GRACE_SECONDS") {
+            $0.orphanBlobGraceSeconds = try $1.int(in: 60...(30 * 86400))
         },
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)

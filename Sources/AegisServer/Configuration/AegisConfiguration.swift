@@ -17,10 +17,15 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var limits: RegistryLimits = .default
     /// Seconds an idle keep-alive connection stays open.
     public var idleTimeoutSeconds: Int = 60
+    /// Seconds a graceful stop may take to drain before the rest is cancelled.
+    public var shutdownGraceSeconds: Int = 30
     /// Largest request header block in bytes.
     public var maxHeaderBytes: Int = 16 * 1024
     /// Seconds between upload-expiry sweeps.
     public var uploadSweepIntervalSeconds: Int = 600
+    /// Age in seconds after which blob bytes that no metadata refers to are removed (what a crash
+    /// while finishing an upload leaves when its client never returns); swept this often too.
+    public var orphanBlobGraceSeconds: Int = 3600
     /// Identity and tokens.
     public var auth = AuthSettings()
     /// Gas metering.

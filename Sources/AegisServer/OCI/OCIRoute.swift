@@ -17,10 +17,12 @@ enum OCIRoute: Sendable, Hashable {
     /// Parses the part of the path after `/v2/`.
     /// - Parameters:
     ///   - path: The percent-decoded path below `/v2/` (no leading slash).
+    ///   - method: The request method: a manifest that cannot exist is unknown to a read
+    ///     (`MANIFEST_UNKNOWN`, as the OCI conformance suite expects) and invalid to a write.
     ///   - maxNameLength: The longest repository name accepted.
     /// - Throws: `NAME_INVALID` for a bad name; `DIGEST_INVALID`, `TAG_INVALID` or
     ///   `BLOB_UPLOAD_UNKNOWN` for a bad final component; nil means no such endpoint.
-    static func parse(_ path: Substring, maxNameLength: Int) throws -> OCIRoute? {
+    static func parse(_ path: Substring, method: HTTPRequest.Method, maxNameLength: Int) throws -> OCIRoute? {
         if path.isEmpty { return .base }
         if path == "_catalog" { return .catalog }
         var components = path.split(separator: "/", omittingEmptySubsequences: false)
@@ -39,7 +41,13 @@ enum OCIRoute: Sendable, Hashable {
         case ("blobs", "uploads"): return .uploads(try name(dropping: 2))
         case ("tags", "list"): return .tags(try name(dropping: 2))
         case ("blobs", _): return .blob(try name(dropping: 2), try Digest(parsing: last))
-        case ("manifests", _): return .manifest(try name(dropping: 2), try Reference(parsing: last))
+        case ("manifests", _):
+            let name = try name(dropping: 2)
+            do {
+                return .manifest(name, try Reference(parsing: last))
+            } catch let error as RegistryError where method == .get || method == .head {
+                throw RegistryError(.manifestUnknown, "manifest unknown: \(error.message)", detail: ["reference": String(last)])
+            }
         case ("referrers", _): return .referrers(try name(dropping: 2), try Digest(parsing: last))
         default: return nil
         }
@@ -52,6 +60,25 @@ enum OCIRoute: Sendable, Hashable {
         case .blob(let name, _), .uploads(let name), .upload(let name, _), .manifest(let name, _), .tags(let name),
             .referrers(let name, _):
             name
+        }
+    }
+
+    /// The methods the endpoint answers (the `Allow` header of a 405).
+    var methods: [HTTPRequest.Method] {
+        switch self {
+        case .base, .catalog, .tags, .referrers: [.get, .head]
+        case .blob: [.get, .head, .delete]
+        case .uploads: [.post]
+        case .upload: [.get, .patch, .put, .delete]
+        case .manifest: [.get, .head, .put, .delete]
+        }
+    }
+
+    /// The JSON listings, whose `HEAD` answers the `GET` headers without the body.
+    var isListing: Bool {
+        switch self {
+        case .catalog, .tags, .referrers: true
+        default: false
         }
     }
 

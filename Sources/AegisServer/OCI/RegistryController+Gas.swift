@@ -4,6 +4,7 @@ import AegisGas
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 
 extension RegistryController {
     /// Bills the request to its repository's tenant, applies the client's gas limit, reserves what
@@ -29,8 +30,11 @@ extension RegistryController {
     }
 
     /// The request body, charging ingress gas as bytes arrive (and stopping when gas runs out).
-    func meteredBody(_ request: Request, context: AegisRequestContext) -> MeteredBody<RequestBody> {
-        MeteredBody(base: request.body, meter: context.gas, schedule: gas.schedule)
+    /// - Parameter malformed: The error code for a body whose framing breaks (a bad chunk size).
+    func meteredBody(_ request: Request, context: AegisRequestContext, malformed: RegistryError.Code = .blobUploadInvalid)
+        -> MeteredBody<RequestBody>
+    {
+        MeteredBody(base: request.body, meter: context.gas, schedule: gas.schedule, malformed: malformed)
     }
 
     /// Charges egress gas for a body about to be served.
@@ -92,22 +96,31 @@ extension OCIRoute {
 }
 
 /// A body that charges ingress gas per chunk; when gas runs out the iteration throws `OUT_OF_GAS`,
-/// so the upload or manifest it feeds is never committed.
+/// so the upload or manifest it feeds is never committed. A body whose HTTP framing breaks (a bad
+/// chunk size, an unknown transfer coding) throws `malformed`, the client's error, not a 500.
 struct MeteredBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable where Base.Element == ByteBuffer {
     typealias Element = ByteBuffer
     let base: Base
     let meter: GasMeter?
     let schedule: GasSchedule
+    let malformed: RegistryError.Code
 
     struct AsyncIterator: AsyncIteratorProtocol {
         var base: Base.AsyncIterator
         let meter: GasMeter?
         let schedule: GasSchedule
+        let malformed: RegistryError.Code
         /// Bytes not yet charged (gas is charged per whole KiB).
         var pending: Int64 = 0
 
         mutating func next() async throws -> ByteBuffer? {
-            guard let buffer = try await base.next() else {
+            let next: ByteBuffer?
+            do {
+                next = try await base.next()
+            } catch let error as HTTPParserError {
+                throw RegistryError(malformed, "the request body is malformed: \(error)")
+            }
+            guard let buffer = next else {
                 if pending > 0, let meter {
                     try meter.charge(schedule.ingress(bytes: pending))
                     pending = 0
@@ -127,6 +140,6 @@ struct MeteredBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable wher
     }
 
     func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), meter: meter, schedule: schedule)
+        AsyncIterator(base: base.makeAsyncIterator(), meter: meter, schedule: schedule, malformed: malformed)
     }
 }

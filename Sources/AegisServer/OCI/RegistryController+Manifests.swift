@@ -28,7 +28,7 @@ extension RegistryController {
         }
         let pushed = try await registry.putManifest(
             in: name, reference: reference, extraTags: request.queryValues("tag"),
-            contentType: request.headers[.contentType], body: meteredBody(request, context: context))
+            contentType: request.headers[.contentType], body: meteredBody(request, context: context, malformed: .manifestInvalid))
         var headers: HTTPFields = [
             .location: "/v2/\(name)/manifests/\(pushed.digest)",
             .dockerContentDigest: pushed.digest.description,

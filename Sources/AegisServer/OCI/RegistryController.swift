@@ -16,6 +16,7 @@ struct RegistryController: Sendable {
     let gas: GasContext
 
     func addRoutes(to router: Router<AegisRequestContext>) {
+        router.add(middleware: OCIFallbackMiddleware(controller: self))
         for method: HTTPRequest.Method in [.get, .head] {
             router.on("/v2", method: method) { request, context in try await respond(request, context: context) }
         }
@@ -26,12 +27,26 @@ struct RegistryController: Sendable {
 
     func respond(_ request: Request, context: AegisRequestContext) async throws -> Response {
         let route = try route(of: request)
+        guard route.methods.contains(request.method) else { throw Self.methodNotAllowed(request.method, route: route) }
         let access = try await gate.check(route.requirement(for: request.method), request: request, requestID: context.id)
         try await meter(route, access: access, request: request, context: context)
-        return try await dispatch(route, access: access, request: request, context: context)
+        var response = try await dispatch(route, access: access, request: request, context: context)
+        if request.method == .head, route.isListing {
+            let length = response.body.contentLength
+            response.body = ResponseBody()
+            if let length { response.headers[.contentLength] = String(length) }
+        }
+        return response
     }
 
-    private func route(of request: Request) throws -> OCIRoute {
+    /// `UNSUPPORTED` (405) naming the methods the endpoint does answer.
+    static func methodNotAllowed(_ method: HTTPRequest.Method, route: OCIRoute) -> RegistryError {
+        RegistryError(
+            .unsupported, "\(method) is not supported on this endpoint",
+            detail: ["allow": route.methods.map(\.rawValue).joined(separator: ", ")])
+    }
+
+    func route(of request: Request) throws -> OCIRoute {
         let rawPath = request.uri.path
         guard let path = rawPath.removingPercentEncoding else {
             throw RegistryError(.endpointUnknown, "malformed path")
@@ -40,7 +55,7 @@ struct RegistryController: Sendable {
         // A name counts against the limit together with the host prefix clients put before it.
         let host = request.head.authority ?? "localhost"
         let maxNameLength = max(1, registry.limits.maxNameLength - host.utf8.count - 1)
-        guard let route = try OCIRoute.parse(below, maxNameLength: maxNameLength) else {
+        guard let route = try OCIRoute.parse(below, method: request.method, maxNameLength: maxNameLength) else {
             throw RegistryError(.endpointUnknown, "no such endpoint: \(request.method) \(rawPath)")
         }
         return route
@@ -50,7 +65,7 @@ struct RegistryController: Sendable {
         switch (route, request.method) {
         case (.base, .get), (.base, .head):
             return Response(status: .ok, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(string: "{}")))
-        case (.catalog, .get):
+        case (.catalog, .get), (.catalog, .head):
             return try await catalog(request, access: access)
         case (.blob(let name, let digest), .get), (.blob(let name, let digest), .head):
             return try await getBlob(digest, in: name, request: request, context: context)
@@ -76,12 +91,12 @@ struct RegistryController: Sendable {
         case (.manifest(let name, let reference), .delete):
             try await registry.deleteManifest(reference, in: name)
             return Response(status: .accepted, headers: [.contentLength: "0"])
-        case (.tags(let name), .get):
+        case (.tags(let name), .get), (.tags(let name), .head):
             return try await tags(in: name, request: request)
-        case (.referrers(let name, let digest), .get):
+        case (.referrers(let name, let digest), .get), (.referrers(let name, let digest), .head):
             return try await referrers(of: digest, in: name, request: request)
         default:
-            throw RegistryError(.unsupported, "\(request.method) is not supported on this endpoint")
+            throw Self.methodNotAllowed(request.method, route: route)
         }
     }
 
@@ -91,11 +106,6 @@ struct RegistryController: Sendable {
 }
 
 extension Request {
-    /// The declared `Content-Length`, if present and well formed.
-    var contentLength: Int64? {
-        headers[.contentLength].flatMap { Int64($0) }
-    }
-
     /// All values of a query parameter.
     func queryValues(_ name: Substring) -> [String] {
         uri.queryParameters[values: name].map(String.init)

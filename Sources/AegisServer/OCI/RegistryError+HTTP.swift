@@ -17,6 +17,9 @@ extension RegistryError: HTTPResponseError {
         if code == .tooManyRequests, let seconds = detail?["retryAfter"] {
             headers[.retryAfter] = seconds
         }
+        if code == .unsupported, let methods = detail?["allow"] {
+            headers[.allow] = methods
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonBody)))
     }
 

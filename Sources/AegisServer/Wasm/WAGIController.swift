@@ -83,13 +83,7 @@ struct WAGIController: Sendable {
         guard let meter = context.gas else { throw APIError.badRequest("gas metering is off: app requests need a gas limit to be bounded") }
         try await startRequest(meter, tenant: tenant, principal: principal, repository: repository, request: request)
         var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.maxBodyBytes)
-        } catch {
-            throw APIError(
-                status: .contentTooLarge, title: "Content Too Large", detail: "app request bodies are limited to \(Self.maxBodyBytes) bytes")
-        }
+        let body = try await request.collectSmallBody(upTo: Self.maxBodyBytes)
         try chargeOrDeny(meter, gas.schedule.ingress(bytes: Int64(body.readableBytes)))
 
         let wagiRequest = WAGIRequest(

@@ -1,3 +1,4 @@
+import AegisCore
 import Foundation
 
 extension LockedApp {
@@ -5,6 +6,8 @@ extension LockedApp {
     /// - Throws: ``SpinError`` `LOCKED_APP_INVALID`.
     public init(json: some DataProtocol) throws {
         do {
+            // Strict first: a member given twice must not mean one thing here and another to Spin.
+            try StrictJSON.validate(json)
             self = try JSONDecoder().decode(LockedApp.self, from: Data(json))
         } catch let error as SpinError {
             throw error

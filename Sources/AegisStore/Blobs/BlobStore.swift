@@ -47,6 +47,30 @@ public protocol BlobStore: Sendable {
 
     /// The identifiers of every upload object present (to sweep orphans).
     func uploadIDs() async throws -> [UploadID]
+
+    /// Calls `body` for every stored blob, in no particular order (to sweep orphans).
+    func forEachBlob(_ body: (StoredBlob) async throws -> Void) async throws
+
+    /// Removes a blob only if `stillUnclaimed` still says so once the blob can no longer be read:
+    /// the store first moves it aside, asks, and then deletes it or puts it back. A writer that
+    /// claims the digest (a metadata row) before it commits bytes can therefore never lose them to
+    /// a sweep that decided a moment earlier.
+    /// - Returns: whether the blob was removed.
+    func removeIfUnclaimed(_ digest: Digest, stillUnclaimed: () async throws -> Bool) async throws -> Bool
+}
+
+/// A blob as the store lists it.
+public struct StoredBlob: Sendable, Hashable {
+    public var digest: Digest
+    public var size: Int64
+    /// When its bytes were last written (committed).
+    public var modified: Date
+
+    public init(digest: Digest, size: Int64, modified: Date) {
+        self.digest = digest
+        self.size = size
+        self.modified = modified
+    }
 }
 
 /// The identifier of an upload session: a lowercase UUID.

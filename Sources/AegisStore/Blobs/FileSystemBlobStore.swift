@@ -8,12 +8,14 @@ import _NIOFileSystem
 /// ```
 /// <root>/blobs/<algorithm>/<first two hex>/<hex>   immutable, written by fsync + rename
 /// <root>/uploads/<uuid>                            in-progress uploads
+/// <root>/trash/<uuid>                              a blob being swept (see `removeIfUnclaimed`)
 /// ```
 ///
 /// All I/O goes through NIOFileSystem's thread pool, so no event loop or cooperative thread blocks.
 public struct FileSystemBlobStore: BlobStore {
     private let blobsRoot: FilePath
     private let uploadsRoot: FilePath
+    private let trashRoot: FilePath
     private let fileSystem: FileSystem
     private let chunkLength: ByteCount
 
@@ -22,11 +24,13 @@ public struct FileSystemBlobStore: BlobStore {
         let rootPath = FilePath(root)
         self.blobsRoot = rootPath.appending("blobs")
         self.uploadsRoot = rootPath.appending("uploads")
+        self.trashRoot = rootPath.appending("trash")
         self.fileSystem = fileSystem
         self.chunkLength = .mebibytes(1)
-        for directory in [blobsRoot, uploadsRoot] {
+        for directory in [blobsRoot, uploadsRoot, trashRoot] {
             try await fileSystem.createDirectory(at: directory, withIntermediateDirectories: true)
         }
+        try await restoreSweptAside()
     }
 
     private func path(of digest: Digest) -> FilePath {
@@ -181,8 +185,10 @@ public struct FileSystemBlobStore: BlobStore {
     public func commitUpload(_ id: UploadID, as digest: Digest) async throws {
         let source = path(of: id)
         let destination = path(of: digest)
-        // Data first: the rename must never expose a file whose bytes are not on disk.
+        // Data first: the rename must never expose a file whose bytes are not on disk. The time
+        // of the commit becomes the blob's modification time (the orphan sweep's grace period).
         try await fileSystem.withFileHandle(forWritingAt: source, options: .modifyFile(createIfNecessary: false)) { handle in
+            try await handle.setTimes(lastAccess: nil, lastDataModification: .now)
             try await handle.synchronize()
         }
         guard let directory = destination.removingLastComponent() as FilePath? else { return }
@@ -211,6 +217,77 @@ public struct FileSystemBlobStore: BlobStore {
                 if let id = try? UploadID(parsing: entry.name.string) { ids.append(id) }
             }
             return ids
+        }
+    }
+
+    public func forEachBlob(_ body: (StoredBlob) async throws -> Void) async throws {
+        for algorithm in DigestAlgorithm.allCases {
+            let root = blobsRoot.appending(algorithm.rawValue)
+            guard try await fileSystem.info(forFileAt: root) != nil else { continue }
+            for shard in try await entries(of: root) {
+                for name in try await entries(of: root.appending(shard)) {
+                    guard let digest = try? Digest(algorithm: algorithm, encoded: name),
+                        let info = try await fileSystem.info(forFileAt: path(of: digest)), info.type == .regular
+                    else { continue }
+                    let time = info.lastDataModificationTime
+                    let modified = Date(timeIntervalSince1970: Double(time.seconds) + Double(time.nanoseconds) / 1e9)
+                    try await body(StoredBlob(digest: digest, size: info.size, modified: modified))
+                }
+            }
+        }
+    }
+
+    private func entries(of directory: FilePath) async throws -> [String] {
+        try await fileSystem.withDirectoryHandle(atPath: directory) { handle in
+            var names: [String] = []
+            for try await entry in handle.listContents() { names.append(entry.name.string) }
+            return names
+        }
+    }
+
+    public func removeIfUnclaimed(_ digest: Digest, stillUnclaimed: () async throws -> Bool) async throws -> Bool {
+        // The name keeps the digest, so a crash while the blob is aside is undone at the next start.
+        let aside = trashRoot.appending("\(digest.algorithm.rawValue)-\(digest.encoded).\(UUID().uuidString.lowercased())")
+        do {
+            try await fileSystem.moveItem(at: path(of: digest), to: aside)
+        } catch let error as FileSystemError where error.code == .notFound {
+            return false
+        }
+        let unclaimed: Bool
+        do {
+            unclaimed = try await stillUnclaimed()
+        } catch {
+            try await putBack(aside, as: digest)
+            throw error
+        }
+        guard unclaimed else {
+            try await putBack(aside, as: digest)
+            return false
+        }
+        try await fileSystem.removeItem(at: aside, strategy: .platformDefault)
+        return true
+    }
+
+    private func putBack(_ aside: FilePath, as digest: Digest) async throws {
+        if let directory = path(of: digest).removingLastComponent() as FilePath? {
+            try await fileSystem.createDirectory(at: directory, withIntermediateDirectories: true)
+        }
+        do {
+            try await fileSystem.moveItem(at: aside, to: path(of: digest))
+        } catch let error as FileSystemError where error.code == .fileAlreadyExists {
+            // A writer committed the same content meanwhile: keep its copy.
+            try await fileSystem.removeItem(at: aside, strategy: .platformDefault)
+        }
+    }
+
+    /// Puts back blobs a sweep had moved aside when the process stopped; the next sweep decides again.
+    private func restoreSweptAside() async throws {
+        for name in try await entries(of: trashRoot) {
+            let parts = name.split(separator: ".", maxSplits: 1).first?.split(separator: "-", maxSplits: 1) ?? []
+            guard parts.count == 2, let algorithm = DigestAlgorithm(rawValue: String(parts[0])),
+                let digest = try? Digest(algorithm: algorithm, encoded: String(parts[1]))
+            else { continue }
+            try await putBack(trashRoot.appending(name), as: digest)
         }
     }
 }

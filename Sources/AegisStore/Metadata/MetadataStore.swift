@@ -61,6 +61,11 @@ public protocol MetadataStore: Sendable {
     func createUpload(_ upload: UploadRecord) async throws
     func upload(_ id: UploadID) async throws -> UploadRecord?
     func touchUpload(_ id: UploadID, at date: Date) async throws
+    /// Records what a verified upload is being committed as, before its bytes move (see `UploadRecord.finalizing`).
+    func markUploadFinalizing(_ id: UploadID, as blob: BlobInfo) async throws
+    /// Which of `digests` the metadata knows: a blob row, or an upload being committed as it.
+    /// Bytes of any other digest belong to nobody (the orphan sweep's question).
+    func knownBlobs(_ digests: [Digest]) async throws -> Set<Digest>
     /// Links the finished blob and ends the session, in one transaction.
     func completeUpload(_ id: UploadID, repository: Int64, digest: Digest, size: Int64) async throws
     func deleteUpload(_ id: UploadID) async throws

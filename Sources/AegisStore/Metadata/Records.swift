@@ -45,13 +45,30 @@ public struct UploadRecord: Sendable, Hashable {
     public var algorithm: DigestAlgorithm
     public var createdAt: Date
     public var updatedAt: Date
+    /// Set once the content is verified and about to move into the blob store: what it is
+    /// being committed as. A session with it set and no upload object left has its bytes in place.
+    public var finalizing: BlobInfo?
 
-    public init(id: UploadID, repositoryID: Int64, algorithm: DigestAlgorithm, createdAt: Date, updatedAt: Date) {
+    public init(
+        id: UploadID, repositoryID: Int64, algorithm: DigestAlgorithm, createdAt: Date, updatedAt: Date, finalizing: BlobInfo? = nil
+    ) {
         self.id = id
         self.repositoryID = repositoryID
         self.algorithm = algorithm
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.finalizing = finalizing
+    }
+}
+
+/// A blob's digest and size.
+public struct BlobInfo: Sendable, Hashable {
+    public var digest: Digest
+    public var size: Int64
+
+    public init(digest: Digest, size: Int64) {
+        self.digest = digest
+        self.size = size
     }
 }
 
@@ -83,12 +100,25 @@ public struct ManifestRecord: Sendable, Hashable {
 
 /// What a manifest must find in its repository before it may be stored.
 public struct ManifestReferences: Sendable, Hashable {
-    /// Blobs (config and layers) that must be linked in the repository.
-    public var blobs: [Digest]
-    /// Manifests (index entries) that must be stored in the repository.
-    public var manifests: [Digest]
+    /// Content a descriptor names: it must exist with exactly this size (and, for manifests, media type).
+    public struct Target: Sendable, Hashable {
+        public var digest: Digest
+        public var size: Int64
+        public var mediaType: String
 
-    public init(blobs: [Digest], manifests: [Digest]) {
+        public init(digest: Digest, size: Int64, mediaType: String) {
+            self.digest = digest
+            self.size = size
+            self.mediaType = mediaType
+        }
+    }
+
+    /// Blobs (config and layers) that must be linked in the repository.
+    public var blobs: [Target]
+    /// Manifests (index entries) that must be stored in the repository.
+    public var manifests: [Target]
+
+    public init(blobs: [Target], manifests: [Target]) {
         self.blobs = blobs
         self.manifests = manifests
     }

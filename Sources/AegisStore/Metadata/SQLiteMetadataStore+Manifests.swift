@@ -10,23 +10,29 @@ extension SQLiteMetadataStore {
         let annotations = try manifest.annotations.map { try JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         try await pool.write { db in
             for blob in Set(references.blobs) {
-                let linked =
-                    try Bool.fetchOne(
-                        db.cachedStatement(sql: "SELECT 1 FROM blob_links WHERE repository_id = ? AND digest = ?"),
-                        arguments: [repository, blob.description]) ?? false
-                guard linked else {
-                    throw RegistryError(.manifestBlobUnknown, "blob \(blob) is unknown to this repository", detail: ["digest": blob.description])
-                }
-            }
-            for child in Set(references.manifests) where child != manifest.digest {
-                let stored =
-                    try Bool.fetchOne(
-                        db.cachedStatement(sql: "SELECT 1 FROM manifests WHERE repository_id = ? AND digest = ?"),
-                        arguments: [repository, child.description]) ?? false
-                guard stored else {
+                let size = try Int64.fetchOne(
+                    db.cachedStatement(
+                        sql: """
+                            SELECT b.size FROM blob_links l JOIN blobs b ON b.digest = l.digest
+                            WHERE l.repository_id = ? AND l.digest = ?
+                            """),
+                    arguments: [repository, blob.digest.description])
+                guard let size else {
                     throw RegistryError(
-                        .manifestBlobUnknown, "manifest \(child) is unknown to this repository", detail: ["digest": child.description])
+                        .manifestBlobUnknown, "blob \(blob.digest) is unknown to this repository", detail: ["digest": blob.digest.description])
                 }
+                try Self.check(blob, size: size, mediaType: nil)
+            }
+            for child in Set(references.manifests) where child.digest != manifest.digest {
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT size, media_type FROM manifests WHERE repository_id = ? AND digest = ?"),
+                    arguments: [repository, child.digest.description])
+                guard let row else {
+                    throw RegistryError(
+                        .manifestBlobUnknown, "manifest \(child.digest) is unknown to this repository",
+                        detail: ["digest": child.digest.description])
+                }
+                try Self.check(child, size: row["size"], mediaType: row["media_type"])
             }
             try db.execute(
                 sql: """
@@ -46,6 +52,21 @@ extension SQLiteMetadataStore {
                         """,
                     arguments: [repository, tag.value, manifest.digest.description, now])
             }
+        }
+    }
+
+    /// A descriptor whose size or media type disagrees with what is stored would make clients
+    /// read the wrong number of bytes or parse a manifest as the wrong kind: refused.
+    private static func check(_ target: ManifestReferences.Target, size: Int64, mediaType: String?) throws {
+        guard target.size == size else {
+            throw RegistryError(
+                .manifestInvalid, "the descriptor of \(target.digest) says \(target.size) bytes but the content has \(size)",
+                detail: ["digest": target.digest.description, "reason": "size_mismatch"])
+        }
+        if let mediaType, target.mediaType != mediaType {
+            throw RegistryError(
+                .manifestInvalid, "the descriptor of \(target.digest) says '\(target.mediaType)' but the manifest is '\(mediaType)'",
+                detail: ["digest": target.digest.description, "reason": "media_type_mismatch"])
         }
     }
 

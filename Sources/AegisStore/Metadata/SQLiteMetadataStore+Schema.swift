@@ -177,6 +177,16 @@ extension SQLiteMetadataStore {
                         PRIMARY KEY(tenant, name)) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v8-upload-finalisation") { db in
+            // The digest an upload is being committed as, recorded before its bytes move into
+            // blobs/, so that a crash in between leaves a session that can still complete.
+            try db.execute(
+                sql: """
+                    ALTER TABLE uploads ADD COLUMN final_digest TEXT;
+                    ALTER TABLE uploads ADD COLUMN final_size INTEGER;
+                    CREATE INDEX uploads_final_digest ON uploads(final_digest) WHERE final_digest IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -226,6 +226,30 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func markUploadFinalizing(_ id: UploadID, as blob: BlobInfo) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE uploads SET final_digest = ?, final_size = ? WHERE id = ?",
+                arguments: [blob.digest.description, blob.size, id.value])
+        }
+    }
+
+    public func knownBlobs(_ digests: [Digest]) async throws -> Set<Digest> {
+        guard !digests.isEmpty else { return [] }
+        let texts = digests.map(\.description)
+        let marks = databaseQuestionMarks(count: texts.count)
+        return try await pool.read { db in
+            let rows = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT digest FROM blobs WHERE digest IN (\(marks))
+                    UNION SELECT final_digest FROM uploads WHERE final_digest IN (\(marks))
+                    """,
+                arguments: StatementArguments(texts + texts))
+            return Set(rows.compactMap { try? Digest(parsing: $0) })
+        }
+    }
+
     public func completeUpload(_ id: UploadID, repository: Int64, digest: Digest, size: Int64) async throws {
         let now = Self.now()
         try await pool.write { db in
@@ -253,9 +277,11 @@ extension SQLiteMetadataStore {
         guard let id = try? UploadID(parsing: row["id"] as String),
             let algorithm = DigestAlgorithm(rawValue: row["algorithm"])
         else { return nil }
+        let finalDigest = (row["final_digest"] as String?).flatMap { try? Digest(parsing: $0) }
         return UploadRecord(
             id: id, repositoryID: row["repository_id"], algorithm: algorithm,
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            finalizing: finalDigest.map { BlobInfo(digest: $0, size: row["final_size"] ?? 0) })
     }
 }

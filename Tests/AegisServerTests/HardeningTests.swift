@@ -1,0 +1,171 @@
+import AegisCore
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// Requests no well-behaved client sends (issue: hardening from adversarial testing): each is the
+/// client's error, answered at once in the surface's error shape, never a 5xx or a hang.
+@Suite struct HardeningTests {
+    let admin = basic(TestRegistry.admin.user, TestRegistry.admin.password)
+
+    private func ociCode(_ exchange: RawExchange) -> String? {
+        struct Document: Decodable {
+            struct Entry: Decodable { var code: String }
+            var errors: [Entry]
+        }
+        return (try? JSONDecoder().decode(Document.self, from: Data(exchange.body.utf8)))?.errors.first?.code
+    }
+
+    private func openUpload(_ client: some TestClientProtocol) async throws -> String {
+        try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post) { try #require($0.header("Location")) }
+    }
+
+    @Test(arguments: ["zz", "-1", "ffffffffffffffffffffffff"])
+    func malformedChunkSizeIs400AndEndsTheConnection(size: String) async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let location = try await openUpload(client)
+            let exchange = try await rawExchange(
+                port: port,
+                "PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\nTransfer-Encoding: chunked\r\n\r\n\(size)\r\nabc\r\n0\r\n\r\n"
+            )
+            #expect(exchange.status == 400)
+            #expect(ociCode(exchange) == "BLOB_UPLOAD_INVALID")
+            #expect(exchange.header("Aegis-Gas-Used") != nil)
+            #expect(exchange.header("Connection") == "close")
+            #expect(exchange.closedByServer)
+            #expect(exchange.responseCount == 1)
+            // The session is untouched and still usable.
+            try await client.execute(uri: location, method: .get) { #expect($0.status == .noContent) }
+        }
+    }
+
+    @Test func malformedChunkedManifestIsManifestInvalid() async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let exchange = try await rawExchange(
+                port: port,
+                "PUT /v2/acme/app/manifests/v1 HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\n"
+                    + "Content-Type: \(MediaType.ociManifest)\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+            #expect(exchange.status == 400)
+            #expect(ociCode(exchange) == "MANIFEST_INVALID")
+            #expect(exchange.closedByServer)
+        }
+    }
+
+    @Test(arguments: ["gzip", "identity"])
+    func unsupportedTransferCodingIs400(coding: String) async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let location = try await openUpload(client)
+            let exchange = try await rawExchange(
+                port: port, "PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\nTransfer-Encoding: \(coding)\r\n\r\nabc")
+            #expect(exchange.status == 400)
+            #expect(ociCode(exchange) == "BLOB_UPLOAD_INVALID")
+            #expect(exchange.closedByServer)
+        }
+    }
+
+    @Test(arguments: ["9223372036854775807", "9223372036854775808", "18446744073709551615"])
+    func declaredLengthBeyondAnyLimitIs413AtOnce(length: String) async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let exchange = try await rawExchange(
+                port: port,
+                "PUT /v2/acme/app/manifests/x HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\n"
+                    + "Content-Type: \(MediaType.ociManifest)\r\nContent-Length: \(length)\r\n\r\n{")
+            #expect(exchange.status == 413)
+            #expect(ociCode(exchange) == "SIZE_INVALID")
+            // Answered and closed without waiting for the body (which never comes).
+            #expect(exchange.closedByServer)
+        }
+    }
+
+    @Test func apiBodyLimitIsCheckedAgainstTheDeclaredLength() async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let exchange = try await rawExchange(
+                port: port,
+                "POST /api/v1/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 70000\r\n\r\n{")
+            #expect(exchange.status == 413)
+            #expect(exchange.header("Content-Type") == "application/problem+json")
+            #expect(exchange.body.contains("\"status\":413"))
+            #expect(exchange.closedByServer)
+        }
+    }
+
+    @Test(arguments: ["TRACE", "PROPFIND", "PATCH"])
+    func unknownMethodsOnV2Are405WithAllowAndAnOCIBody(method: String) async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let exchange = try await rawExchange(
+                port: port, "\(method) /v2/acme/app/manifests/v1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(exchange.status == 405)
+            #expect(exchange.header("Allow") == "GET, HEAD, PUT, DELETE")
+            #expect(ociCode(exchange) == "UNSUPPORTED")
+        }
+    }
+
+    @Test func optionsNamesTheAllowedMethods() async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let exchange = try await rawExchange(
+                port: port, "OPTIONS /v2/acme/app/blobs/uploads/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(exchange.status == 204)
+            #expect(exchange.header("Allow") == "POST")
+            let unknown = try await rawExchange(port: port, "OPTIONS /v2/acme/app/nothing HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            #expect(unknown.status == 404)
+            #expect(ociCode(unknown) == "UNSUPPORTED")
+        }
+    }
+
+    @Test func connectIs405WithAllowAndEndsTheConnection() async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            for (path, allow) in [("/v2/acme/app/manifests/v1", "GET, HEAD, PUT, DELETE"), ("/api/v1/me", "GET, HEAD")] {
+                let exchange = try await rawExchange(port: port, "CONNECT \(path) HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                #expect(exchange.status == 405)
+                #expect(exchange.header("Allow") == allow)
+                // swift-nio frames every answer to CONNECT without a body: the close delimits it.
+                #expect(exchange.closedByServer)
+            }
+        }
+    }
+
+    @Test(arguments: [HTTPRequest.Method.put, .post, .patch, .delete])
+    func writesOnTheBaseEndpointAre405(method: HTTPRequest.Method) async throws {
+        try await withRegistry { client in
+            try await client.execute(uri: "/v2/", method: method) { response throws in
+                #expect(response.status == .methodNotAllowed)
+                #expect(response.header("Allow") == "GET, HEAD")
+                #expect(response.errorCode == "UNSUPPORTED")
+            }
+        }
+    }
+
+    @Test func headOfAListingAnswersItsHeaders() async throws {
+        try await withRegistry { client in
+            try await client.pushImage(to: "acme/app", tag: "v1")
+            let length = try await client.execute(uri: "/v2/acme/app/tags/list", method: .get) { $0.header("Content-Length") }
+            try await client.execute(uri: "/v2/acme/app/tags/list", method: .head) { response throws in
+                #expect(response.status == .ok)
+                #expect(response.header("Content-Length") == length)
+                #expect(response.body.readableBytes == 0)
+            }
+        }
+    }
+
+    @Test func aRefusedLargeBodyIsNotReadToTheEnd() async throws {
+        // An unauthenticated 50 MB chunk: refused at once, the connection ended, the body unread.
+        try await withRegistry(as: nil) { client in
+            let port = try #require(client.port)
+            let exchange = try await rawExchange(
+                port: port, "PATCH /v2/acme/app/blobs/uploads/\(UUID()) HTTP/1.1\r\nHost: localhost\r\nContent-Length: 50000000\r\n\r\nabc")
+            #expect(exchange.status == 401)
+            #expect(exchange.closedByServer)
+        }
+    }
+}
