@@ -25,7 +25,7 @@ public struct Descriptor: Codable, Hashable, Sendable {
     /// in the registry.
     public var isForeign: Bool {
         guard let urls, !urls.isEmpty else { return false }
-        return mediaType.contains(".nondistributable.") || mediaType == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+        return mediaType.contains(".nondistributable.") || mediaType == MediaType.dockerForeignLayer
     }
 
     /// The platform of an index entry.

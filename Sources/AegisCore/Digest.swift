@@ -32,7 +32,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
             throw RegistryError(.digestInvalid, "digest must have the form <algorithm>:<hex>")
         }
         guard let algorithm = DigestAlgorithm(rawValue: name) else {
-            throw RegistryError(.unsupported, "digest algorithm '\(name)' is not supported (sha256, sha512)")
+            throw RegistryError(.unsupportedParameter, "digest algorithm '\(name)' is not supported (sha256, sha512)")
         }
         try self.init(algorithm: algorithm, encoded: encoded)
     }

@@ -113,8 +113,9 @@ public struct Manifest: Sendable, Hashable {
                 throw RegistryError(.manifestInvalid, "descriptor size must not be negative")
             }
             if let data = descriptor.data {
-                // Clients may use embedded data instead of fetching the blob: it must be that blob.
-                guard let bytes = Data(base64Encoded: data), Int64(bytes.count) == descriptor.size,
+                // Clients may use embedded data instead of fetching the blob: it must be that blob,
+                // in the one canonical base64 spelling (decoders differ on the others).
+                guard let bytes = Data(base64Encoded: data), bytes.base64EncodedString() == data, Int64(bytes.count) == descriptor.size,
                     DigestHasher.digest(of: bytes, using: digest.algorithm) == digest
                 else {
                     throw RegistryError(

@@ -8,6 +8,8 @@ public enum MediaType {
     public static let ociConfig = "application/vnd.oci.image.config.v1+json"
     public static let dockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
     public static let dockerManifestList = "application/vnd.docker.distribution.manifest.list.v2+json"
+    /// A Docker layer fetched from its `urls`, never pushed.
+    public static let dockerForeignLayer = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
     public static let dockerSchema1 = "application/vnd.docker.distribution.manifest.v1+json"
     public static let dockerSchema1Signed = "application/vnd.docker.distribution.manifest.v1+prettyjws"
 

@@ -30,7 +30,10 @@ public struct RegistryError: Error, Sendable, Hashable, CustomStringConvertible 
         public static let tagInvalid = Code(rawValue: "TAG_INVALID", status: 400)
         public static let unauthorized = Code(rawValue: "UNAUTHORIZED", status: 401)
         public static let denied = Code(rawValue: "DENIED", status: 403)
+        /// A method the endpoint does not answer (405, with `Allow`).
         public static let unsupported = Code(rawValue: "UNSUPPORTED", status: 405)
+        /// A parameter the registry does not implement, such as a digest algorithm (400).
+        public static let unsupportedParameter = Code(rawValue: "UNSUPPORTED", status: 400)
         public static let tooManyRequests = Code(rawValue: "TOOMANYREQUESTS", status: 429)
         public static let paginationNumberInvalid = Code(rawValue: "PAGINATION_NUMBER_INVALID", status: 400)
         /// A chunk out of order, or an unsatisfiable `Range`.

@@ -22,7 +22,8 @@ public struct ChunkRange: Sendable, Hashable {
     public init(parsing text: String) throws {
         let text = text.hasPrefix("bytes=") ? String(text.dropFirst(6)) : text
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start else {
+        // `end < Int64.max` keeps `count` representable: no chunk is that large anyway.
+        guard parts.count == 2, let start = Int64(parts[0]), let end = Int64(parts[1]), start >= 0, end >= start, end < Int64.max else {
             throw RegistryError(.rangeInvalid, "Content-Range must be <start>-<end>")
         }
         self.start = start
@@ -249,7 +250,7 @@ extension Registry {
                 throw RegistryError(.sizeInvalid, "Content-Length \(contentLength) does not match Content-Range")
             }
         }
-        if let contentLength, offset + contentLength > limits.maxBlobBytes {
+        if let contentLength, contentLength > limits.maxBlobBytes - offset {
             throw RegistryError(.payloadTooLarge, "blob exceeds the limit of \(limits.maxBlobBytes) bytes")
         }
         let hasher = try await hashState(of: upload, size: offset)

@@ -24,7 +24,7 @@ import Testing
     @Test func unknownAlgorithmIsUnsupported() {
         #expect {
             try Digest(parsing: "md5:d41d8cd98f00b204e9800998ecf8427e")
-        } throws: { ($0 as? RegistryError)?.code == .unsupported }
+        } throws: { ($0 as? RegistryError)?.code == .unsupportedParameter }
     }
 
     @Test func hasherMatchesKnownVectorsAndForksState() {

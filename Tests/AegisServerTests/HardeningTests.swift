@@ -1,7 +1,11 @@
 import AegisCore
+import AegisRegistry
+import AegisServer
+import AegisStore
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 
@@ -167,5 +171,47 @@ import Testing
             #expect(exchange.status == 401)
             #expect(exchange.closedByServer)
         }
+    }
+
+    /// Found by the fuzz suite: both crashed the server on an arithmetic overflow.
+    @Test func chunkArithmeticCannotOverflow() async throws {
+        try await withRegistry { client in
+            let port = try #require(client.port)
+            let location = try await openUpload(client)
+            let range = try await rawExchange(
+                port: port,
+                "PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\nConnection: close\r\n"
+                    + "Content-Range: 0-9223372036854775807\r\nContent-Length: 3\r\n\r\nabc")
+            #expect(range.status == 416)
+            #expect(ociCode(range) == "RANGE_INVALID")
+            try await client.execute(uri: location, method: .patch, body: ByteBuffer(string: "abc")) { #expect($0.status == .accepted) }
+            let length = try await rawExchange(
+                port: port,
+                "PATCH \(location) HTTP/1.1\r\nHost: localhost\r\nAuthorization: \(admin)\r\nContent-Length: 9223372036854775807\r\n\r\nabc")
+            #expect(length.status == 413)
+            try await client.execute(uri: "/v2/", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+}
+
+@Suite struct ChunkRangeTests {
+    @Test(arguments: ["0-9223372036854775807", "5-9223372036854775807"])
+    func aRangeEndingAtInt64MaxIsRefused(text: String) {
+        #expect(throws: RegistryError.self) { try ChunkRange(parsing: text) }
+    }
+
+    @Test func theRegistryChecksTheDeclaredLengthWithoutOverflow() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        let storage = try await AegisStorage.open(registry.configuration)
+        defer { try? storage.metadata.close() }
+        _ = try await storage.metadata.createTenant(TenantID("acme"))
+        let core = Registry(metadata: storage.metadata, blobs: storage.blobs, logger: Logger(label: "test"))
+        let name = try RepositoryName("acme/app")
+        let session = try await core.startUpload(in: name)
+        _ = try await core.appendChunk(to: session.id, in: name, range: nil, contentLength: 3, body: Chunks([ByteBuffer(string: "abc")]))
+        await #expect {
+            try await core.appendChunk(to: session.id, in: name, range: nil, contentLength: .max, body: Chunks([]))
+        } throws: { ($0 as? RegistryError)?.code == .payloadTooLarge }
     }
 }

@@ -10,6 +10,8 @@ struct APIError: HTTPResponseError {
     var status: HTTPResponse.Status
     var title: String
     var detail: String
+    /// The machine-readable code (`not_found`, `bad_request`, …); by default the status's.
+    var code: String? = nil
     /// A `WWW-Authenticate` challenge for 401s.
     var challenge: String? = nil
     /// The `Allow` header for 405s.
@@ -27,7 +29,7 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let document = Problem(type: "about:blank", title: title, status: Int(status.code), detail: detail)
+        let document = Problem(type: "about:blank", title: title, status: Int(status.code), detail: detail, code: code ?? Self.code(for: status))
         var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
         if let challenge { headers[.wwwAuthenticate] = challenge }
         if let allow { headers[.allow] = allow }
@@ -37,11 +39,23 @@ struct APIError: HTTPResponseError {
     }
 }
 
+extension APIError {
+    /// The status's reason phrase in snake_case: the code of an error that has no more specific one.
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .internalServerError: "internal_error"
+        case .serviceUnavailable: "unavailable"
+        default: status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "-", with: "_")
+        }
+    }
+}
+
 private struct Problem: Encodable {
     var type: String
     var title: String
     var status: Int
     var detail: String
+    var code: String
 }
 
 extension AccessGate {

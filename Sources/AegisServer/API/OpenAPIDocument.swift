@@ -2551,13 +2551,18 @@ enum OpenAPIDocument {
                   },
                   "detail": {
                     "type": "string"
+                  },
+                  "code": {
+                    "type": "string",
+                    "description": "A stable, machine-readable error code (snake_case)"
                   }
                 },
                 "required": [
                   "type",
                   "title",
                   "status",
-                  "detail"
+                  "detail",
+                  "code"
                 ],
                 "additionalProperties": false
               },

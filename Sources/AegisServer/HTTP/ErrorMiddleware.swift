@@ -19,21 +19,8 @@ struct ErrorMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as RegistryError {
-            if error.code.status >= 500 {
-                context.logger.error("registry failure", metadata: ["error": "\(error)"])
-            }
-            response = try error.response(from: request, context: context)
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
-        } catch let error as HTTPParserError {
-            // A body whose framing broke where no handler turned it into its own error.
-            let failure = Surface(request).failure(.sizeInvalid, "the request body is malformed: \(error)")
-            response = try failure.response(from: request, context: context)
         } catch {
-            context.logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: error))"])
-            let failure = Surface(request).failure(.unknown, "internal error; quote request id \(context.id)")
-            response = try failure.response(from: request, context: context)
+            response = try Self.render(error, request: request, context: context)
         }
         // swift-nio encodes every answer to CONNECT without a body or length (RFC 9112 frames only
         // 2xx so), so the client reads such an answer to the end of the connection: end it.
@@ -42,5 +29,33 @@ struct ErrorMiddleware: RouterMiddleware {
         }
         response.headers[.requestID] = context.id
         return response
+    }
+
+    /// The response for an error, in the shape of the request's surface.
+    static func render(_ error: any Error, request: Request, context: AegisRequestContext) throws -> Response {
+        switch error {
+        case let error as RegistryError:
+            if error.code.status >= 500 {
+                context.logger.error("registry failure", metadata: ["error": "\(error)"])
+            }
+            return try error.response(from: request, context: context)
+        case let error as HTTPError:
+            // The framework's own answers (no route for a path): in the surface's shape too.
+            var failure = APIError(status: error.status, title: error.status.reasonPhrase, detail: error.body ?? "no such endpoint")
+            guard Surface(request) == .management else {
+                return try RegistryError(.endpointUnknown, failure.detail).response(from: request, context: context)
+            }
+            failure.allow = error.headers[.allow]
+            return try failure.response(from: request, context: context)
+        case let error as any HTTPResponseError:
+            return try error.response(from: request, context: context)
+        case let error as HTTPParserError:
+            // A body whose framing broke where no handler turned it into its own error.
+            return try Surface(request).failure(.sizeInvalid, "the request body is malformed: \(error)").response(from: request, context: context)
+        default:
+            context.logger.error("unexpected failure", metadata: ["error": "\(String(reflecting: error))"])
+            let failure = Surface(request).failure(.unknown, "internal error; quote request id \(context.id)")
+            return try failure.response(from: request, context: context)
+        }
     }
 }

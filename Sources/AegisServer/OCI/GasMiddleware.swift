@@ -25,11 +25,9 @@ struct GasMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
         } catch {
-            settle(meter, request: request, requestID: context.id)
-            throw error
+            // Rendered here, so that error answers carry the gas headers too.
+            response = try ErrorMiddleware.render(error, request: request, context: context)
         }
         let reading = settle(meter, request: request, requestID: context.id)
         response.headers[.aegisGasUsed] = String(reading.used)

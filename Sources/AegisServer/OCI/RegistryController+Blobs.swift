@@ -57,7 +57,7 @@ extension RegistryController {
         var algorithm = DigestAlgorithm.sha256
         if let text = request.query("digest-algorithm") {
             guard let requested = DigestAlgorithm(rawValue: text) else {
-                throw RegistryError(.unsupported, "digest algorithm '\(text)' is not supported (sha256, sha512)")
+                throw RegistryError(.unsupportedParameter, "digest algorithm '\(text)' is not supported (sha256, sha512)")
             }
             algorithm = requested
         }
