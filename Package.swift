@@ -37,15 +37,29 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // The storage protocols and records; every driver is a target of its own beside it.
         .target(
             name: "AegisStore",
+            dependencies: ["AegisCore", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AegisStoreSQLite",
             dependencies: [
                 "AegisCore",
+                "AegisStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AegisStoreFileSystem",
+            dependencies: [
+                "AegisCore",
+                "AegisStore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -107,6 +121,8 @@ let package = Package(
                 "AegisGas",
                 "AegisCore",
                 "AegisStore",
+                "AegisStoreSQLite",
+                "AegisStoreFileSystem",
                 "AegisRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -156,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AegisGasTests",
-            dependencies: ["AegisCore", "AegisStore", "AegisGas"],
+            dependencies: ["AegisCore", "AegisStore", "AegisStoreSQLite", "AegisGas"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -169,6 +185,8 @@ let package = Package(
             dependencies: [
                 "AegisCore",
                 "AegisStore",
+                "AegisStoreSQLite",
+                "AegisStoreFileSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -91,7 +91,7 @@ public final class IdentityService: Sendable {
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let key = "aegis_" + secret.base64URLEncodedString
         try await store.createRobot(
-            RobotRecord(tenant: tenant, name: name, role: role.rawValue, keyHash: Self.sha256Hex(key), createdAt: Date(), expiresAt: expiresAt))
+            RobotRecord(tenant: tenant, name: name, role: role, keyHash: Self.sha256Hex(key), createdAt: Date(), expiresAt: expiresAt))
         return key
     }
 
@@ -122,15 +122,15 @@ public final class IdentityService: Sendable {
     }
 
     private func principal(for user: UserRecord) async throws -> Principal {
-        let roles = try await store.roles(of: user.name).compactMapValues(Role.init(rawValue:))
+        let roles = try await store.roles(of: user.name)
         let grants = try await store.grants(of: user.name).compactMap { grant in
-            Role(rawValue: grant.role).flatMap { try? RepositoryGrant(pattern: grant.pattern, role: $0) }
+            try? RepositoryGrant(pattern: grant.pattern, role: grant.role)
         }
         return Principal(kind: .user, name: user.name, isSystemAdmin: user.isSystemAdmin, roles: roles, grants: grants)
     }
 
     private static func principal(for robot: RobotRecord) -> Principal {
-        let roles = Role(rawValue: robot.role).map { [robot.tenant: $0] } ?? [:]
+        let roles = [robot.tenant: robot.role]
         return Principal(kind: .robot, name: RobotName(tenant: robot.tenant, name: robot.name).description, roles: roles)
     }
 

@@ -3,6 +3,8 @@ import AegisCore
 import AegisGas
 import AegisRegistry
 import AegisStore
+import AegisStoreFileSystem
+import AegisStoreSQLite
 import AegisWasm
 import Foundation
 import Hummingbird
@@ -11,19 +13,26 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The stores of one data directory, opened once and shared by every surface.
+/// The stores of one data directory, opened once and shared by every surface. This is the one
+/// place that names the drivers (the composition root).
 public struct AegisStorage: Sendable {
     /// Metadata (SQLite in the data directory).
-    public let metadata: SQLiteMetadataStore
+    public let metadata: any MetadataStore
     /// Blob bytes (files in the data directory).
-    public let blobs: FileSystemBlobStore
+    public let blobs: any BlobStore
 
     /// Opens (creating and migrating when needed) the stores in the configured data directory.
     public static func open(_ configuration: AegisConfiguration) async throws -> AegisStorage {
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let metadata = try SQLiteMetadataStore(path: configuration.metadataPath)
+        let metadata = try openMetadata(configuration)
         let blobs = try await FileSystemBlobStore(root: configuration.dataDirectory)
         return AegisStorage(metadata: metadata, blobs: blobs)
+    }
+
+    /// Opens only the metadata (for commands that work on it while the server may run: SQLite's WAL
+    /// lets both).
+    public static func openMetadata(_ configuration: AegisConfiguration) throws -> any MetadataStore {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        return try SQLiteMetadataStore(path: configuration.metadataPath)
     }
 }
 

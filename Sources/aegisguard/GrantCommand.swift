@@ -19,7 +19,7 @@ struct GrantCommand: AsyncParsableCommand {
         func run() async throws {
             let grant = try parseGrant(repository, role: try parseRole(role))
             let store = try openMetadata(options)
-            try await report { try await store.setGrant(grant.role.rawValue, of: user, on: grant.pattern, in: grant.tenant) }
+            try await report { try await store.setGrant(grant.role, of: user, on: grant.pattern, in: grant.tenant) }
             print("\(user) is \(grant.role.rawValue) on \(grant.pattern)")
         }
     }

@@ -7,10 +7,8 @@ import Foundation
 
 /// Opens the metadata store of the configured data directory (the server may be running: SQLite
 /// WAL lets both work on it).
-func openMetadata(_ options: ConfigurationOptions) throws -> SQLiteMetadataStore {
-    let configuration = try options.load()
-    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-    return try SQLiteMetadataStore(path: configuration.metadataPath)
+func openMetadata(_ options: ConfigurationOptions) throws -> any MetadataStore {
+    try AegisStorage.openMetadata(try options.load())
 }
 
 /// The identity service over the configured store, hashing with the configured cost.

@@ -66,7 +66,7 @@ struct MemberCommand: AsyncParsableCommand {
         func run() async throws {
             let (tenantID, role) = (try parseTenant(tenant), try parseRole(role))
             let store = try openMetadata(options)
-            try await report { try await store.setRole(role.rawValue, of: user, in: tenantID) }
+            try await report { try await store.setRole(role, of: user, in: tenantID) }
             print("\(user) is \(role.rawValue) in \(tenantID)")
         }
     }

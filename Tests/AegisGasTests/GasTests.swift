@@ -1,6 +1,7 @@
 import AegisCore
 import AegisGas
 import AegisStore
+import AegisStoreSQLite
 import Foundation
 import Testing
 

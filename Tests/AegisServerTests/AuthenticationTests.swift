@@ -38,7 +38,7 @@ let testPassword = "correct-horse-battery"
 func createTestUsers(_ storage: AegisStorage, _ identity: IdentityService) async throws {
     for user in testUsers {
         try await identity.createUser(name: user.name, password: testPassword)
-        try await storage.metadata.setRole(user.role.rawValue, of: user.name, in: TenantID(user.tenant))
+        try await storage.metadata.setRole(user.role, of: user.name, in: TenantID(user.tenant))
     }
 }
 

@@ -93,7 +93,7 @@ import Testing
             prepare: { storage, identity in
                 try await createTestUsers(storage, identity)
                 try await identity.createUser(name: "audrey", password: testPassword)
-                try await storage.metadata.setRole(Role.auditor.rawValue, of: "audrey", in: TenantID("acme"))
+                try await storage.metadata.setRole(.auditor, of: "audrey", in: TenantID("acme"))
             }
         ) { client in
             for _ in 0..<3 {

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisStore
+import AegisStoreFileSystem
 import Foundation
 import Testing
 

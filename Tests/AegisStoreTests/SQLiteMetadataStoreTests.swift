@@ -1,5 +1,6 @@
 import AegisCore
 import AegisStore
+import AegisStoreSQLite
 import Foundation
 import Testing
 

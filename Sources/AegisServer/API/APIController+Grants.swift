@@ -11,7 +11,7 @@ extension APIController {
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let grants = try await store.grants(in: tenant).map {
-                GrantView(user: $0.user, repository: String($0.pattern.dropFirst(tenant.value.count + 1)), role: $0.role)
+                GrantView(user: $0.user, repository: String($0.pattern.dropFirst(tenant.value.count + 1)), role: $0.role.rawValue)
             }
             return try json(GrantList(grants: grants))
         }
@@ -24,7 +24,7 @@ extension APIController {
                 throw APIError.badRequest("a grant's role is one of admin, maintainer, developer, reader, runner, auditor")
             }
             let grant = try pattern(body.repository, in: tenant, role: role)
-            try await translating { try await store.setGrant(role.rawValue, of: body.user, on: grant.pattern, in: tenant) }
+            try await translating { try await store.setGrant(role, of: body.user, on: grant.pattern, in: tenant) }
             gate.identity.forgetCachedCredentials()
             return try json(GrantView(user: body.user, repository: body.repository, role: role.rawValue))
         }

@@ -10,7 +10,7 @@ extension APIController {
             let principal = try await authenticate(request, context)
             let tenant = try tenantParameter(context)
             try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
-            let members = try await store.members(of: tenant).map { MemberView(user: $0.user, role: $0.role) }
+            let members = try await store.members(of: tenant).map { MemberView(user: $0.user, role: $0.role.rawValue) }
             return try json(MemberList(members: members))
         }
         api.put("tenants/:tenant/members/:user") { request, context in
@@ -26,7 +26,7 @@ extension APIController {
             if role == .owner, !principal.has(.manageTenant, in: tenant) {
                 throw APIError.forbidden("only owners may make owners")
             }
-            try await translating { try await store.setRole(role.rawValue, of: user, in: tenant) }
+            try await translating { try await store.setRole(role, of: user, in: tenant) }
             gate.identity.forgetCachedCredentials()
             return try json(MemberView(user: user, role: role.rawValue))
         }

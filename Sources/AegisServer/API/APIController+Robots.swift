@@ -56,7 +56,7 @@ struct RobotView: Encodable {
     init(_ record: RobotRecord, key: String?) {
         name = record.name
         username = RobotName(tenant: record.tenant, name: record.name).description
-        role = record.role
+        role = record.role.rawValue
         createdAt = record.createdAt.ISO8601Format()
         expiresAt = record.expiresAt?.ISO8601Format()
         revokedAt = record.revokedAt?.ISO8601Format()

@@ -43,11 +43,11 @@ struct UserView: Encodable {
     var createdAt: String
     var roles: [String: String]
 
-    init(_ record: UserRecord, roles: [TenantID: String]) {
+    init(_ record: UserRecord, roles: [TenantID: Role]) {
         name = record.name
         systemAdmin = record.isSystemAdmin
         createdAt = record.createdAt.ISO8601Format()
-        self.roles = Dictionary(uniqueKeysWithValues: roles.map { ($0.key.value, $0.value) })
+        self.roles = Dictionary(uniqueKeysWithValues: roles.map { ($0.key.value, $0.value.rawValue) })
     }
 }
 

@@ -13,7 +13,7 @@ import NIOCore
 /// Its contract is `openapi.json` beside this file, served at `/api/v1/openapi.json`.
 struct APIController: Sendable {
     let gate: AccessGate
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let gas: GasContext
     let runner: WasmRunner
     let wagi: WAGIController

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// its budget like any other gas.
 struct StorageAccountantService: Service {
     let gas: GasContext
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let intervalSeconds: Int
     let logger: Logger
 

@@ -18,7 +18,7 @@ import Synchronization
 struct WAGIController: Sendable {
     let runner: WasmRunner
     let gate: AccessGate
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let gas: GasContext
     private let deployments = BoundedCache<String, Deployment>(capacity: 64)
     private let targets = BoundedCache<String, WasmRunner.Target>(capacity: 64)
@@ -26,7 +26,7 @@ struct WAGIController: Sendable {
     /// Largest request body passed to an app.
     static let maxBodyBytes = 8 << 20
 
-    init(runner: WasmRunner, gate: AccessGate, store: SQLiteMetadataStore, gas: GasContext) {
+    init(runner: WasmRunner, gate: AccessGate, store: any MetadataStore, gas: GasContext) {
         self.runner = runner
         self.gate = gate
         self.store = store

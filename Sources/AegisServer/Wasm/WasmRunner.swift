@@ -13,7 +13,7 @@ import NIOCore
 struct WasmRunner: Sendable {
     let registry: Registry
     let executor: WasmExecutor
-    let store: SQLiteMetadataStore
+    let store: any MetadataStore
     let settings: AegisConfiguration.WasmSettings
     let schedule: GasSchedule
     let metrics: RegistryMetrics

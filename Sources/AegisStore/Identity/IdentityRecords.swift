@@ -22,7 +22,7 @@ public struct RobotRecord: Sendable, Hashable {
     public var tenant: TenantID
     public var name: String
     /// The role name the robot holds in its tenant.
-    public var role: String
+    public var role: Role
     /// SHA-256 (hex) of the API key; the key itself is shown once and never stored.
     public var keyHash: String
     public var createdAt: Date
@@ -30,7 +30,7 @@ public struct RobotRecord: Sendable, Hashable {
     public var revokedAt: Date?
 
     public init(
-        tenant: TenantID, name: String, role: String, keyHash: String, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil
+        tenant: TenantID, name: String, role: Role, keyHash: String, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil
     ) {
         self.tenant = tenant
         self.name = name

@@ -18,21 +18,21 @@ public protocol IdentityStore: Sendable {
 
     /// Gives `user` the role in `tenant`, replacing any role it had; nil removes the membership.
     /// - Throws: `StoreError.notFound` when the user or tenant does not exist.
-    func setRole(_ role: String?, of user: String, in tenant: TenantID) async throws
+    func setRole(_ role: Role?, of user: String, in tenant: TenantID) async throws
     /// Role names by tenant for one user.
-    func roles(of user: String) async throws -> [TenantID: String]
+    func roles(of user: String) async throws -> [TenantID: Role]
     /// Members of a tenant with their role names.
-    func members(of tenant: TenantID) async throws -> [(user: String, role: String)]
+    func members(of tenant: TenantID) async throws -> [(user: String, role: Role)]
 
     // MARK: Repository grants
 
     /// Gives `user` the role on a repository or repository path (`acme/app`, `acme/team/*`) in
     /// `tenant`; nil removes it. - Throws: `StoreError.notFound` without the user or tenant.
-    func setGrant(_ role: String?, of user: String, on pattern: String, in tenant: TenantID) async throws
+    func setGrant(_ role: Role?, of user: String, on pattern: String, in tenant: TenantID) async throws
     /// Patterns and role names granted to a user.
-    func grants(of user: String) async throws -> [(pattern: String, role: String)]
+    func grants(of user: String) async throws -> [(pattern: String, role: Role)]
     /// Grants inside a tenant.
-    func grants(in tenant: TenantID) async throws -> [(user: String, pattern: String, role: String)]
+    func grants(in tenant: TenantID) async throws -> [(user: String, pattern: String, role: Role)]
 
     // MARK: Robots
 

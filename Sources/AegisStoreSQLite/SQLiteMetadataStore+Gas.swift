@@ -1,9 +1,10 @@
 import AegisCore
+import AegisStore
 import Foundation
 import GRDB
 import GRDBSQLite
 
-extension SQLiteMetadataStore: GasLedgerStore {
+extension SQLiteMetadataStore {
     /// Appends a batch of charges in one transaction. The ledger takes a row per request, so this
     /// is the hottest write there is: values are bound straight to the prepared statement, without
     /// building `StatementArguments` (ten boxed values) for every row.

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisStore
 import Foundation
 import GRDB
 
@@ -19,7 +20,7 @@ extension SQLiteMetadataStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    robot.tenant.value, robot.name, robot.role, robot.keyHash, robot.createdAt.timeIntervalSince1970,
+                    robot.tenant.value, robot.name, robot.role.rawValue, robot.keyHash, robot.createdAt.timeIntervalSince1970,
                     robot.expiresAt?.timeIntervalSince1970, robot.revokedAt?.timeIntervalSince1970,
                 ])
         }
@@ -107,9 +108,9 @@ extension SQLiteMetadataStore {
     }
 
     private static func robot(from row: Row) -> RobotRecord? {
-        guard let tenant = try? TenantID(row["tenant"] as String) else { return nil }
+        guard let tenant = try? TenantID(row["tenant"] as String), let role = Role(rawValue: row["role"]) else { return nil }
         return RobotRecord(
-            tenant: tenant, name: row["name"], role: row["role"], keyHash: row["key_hash"],
+            tenant: tenant, name: row["name"], role: role, keyHash: row["key_hash"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             expiresAt: (row["expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))

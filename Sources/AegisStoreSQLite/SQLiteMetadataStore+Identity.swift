@@ -1,8 +1,9 @@
 import AegisCore
+import AegisStore
 import Foundation
 import GRDB
 
-extension SQLiteMetadataStore: IdentityStore {
+extension SQLiteMetadataStore {
     public func createUser(_ user: UserRecord) async throws {
         try await pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user.name]) == true {
@@ -42,7 +43,7 @@ extension SQLiteMetadataStore: IdentityStore {
         }
     }
 
-    public func setRole(_ role: String?, of user: String, in tenant: TenantID) async throws {
+    public func setRole(_ role: Role?, of user: String, in tenant: TenantID) async throws {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) == true else {
                 throw StoreError(.notFound, "user '\(user)' does not exist")
@@ -56,31 +57,31 @@ extension SQLiteMetadataStore: IdentityStore {
                         INSERT INTO memberships(tenant, user, role) VALUES (?, ?, ?)
                         ON CONFLICT(tenant, user) DO UPDATE SET role = excluded.role
                         """,
-                    arguments: [tenant.value, user, role])
+                    arguments: [tenant.value, user, role.rawValue])
             } else {
                 try db.execute(sql: "DELETE FROM memberships WHERE tenant = ? AND user = ?", arguments: [tenant.value, user])
             }
         }
     }
 
-    public func roles(of user: String) async throws -> [TenantID: String] {
+    public func roles(of user: String) async throws -> [TenantID: Role] {
         try await pool.read { db in
-            var roles: [TenantID: String] = [:]
+            var roles: [TenantID: Role] = [:]
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT tenant, role FROM memberships WHERE user = ?"), arguments: [user]) {
-                if let tenant = try? TenantID(row["tenant"] as String) { roles[tenant] = row["role"] }
+                if let tenant = try? TenantID(row["tenant"] as String), let role = Role(rawValue: row["role"]) { roles[tenant] = role }
             }
             return roles
         }
     }
 
-    public func members(of tenant: TenantID) async throws -> [(user: String, role: String)] {
+    public func members(of tenant: TenantID) async throws -> [(user: String, role: Role)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT user, role FROM memberships WHERE tenant = ? ORDER BY user", arguments: [tenant.value])
-                .map { (user: $0["user"], role: $0["role"]) }
+                .compactMap { row in Role(rawValue: row["role"]).map { (user: row["user"], role: $0) } }
         }
     }
 
-    public func setGrant(_ role: String?, of user: String, on pattern: String, in tenant: TenantID) async throws {
+    public func setGrant(_ role: Role?, of user: String, on pattern: String, in tenant: TenantID) async throws {
         try await pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [user]) == true else {
                 throw StoreError(.notFound, "user '\(user)' does not exist")
@@ -94,7 +95,7 @@ extension SQLiteMetadataStore: IdentityStore {
                         INSERT INTO grants(tenant, user, pattern, role) VALUES (?, ?, ?, ?)
                         ON CONFLICT(user, pattern) DO UPDATE SET role = excluded.role
                         """,
-                    arguments: [tenant.value, user, pattern, role])
+                    arguments: [tenant.value, user, pattern, role.rawValue])
             } else {
                 try db.execute(sql: "DELETE FROM grants WHERE user = ? AND pattern = ?", arguments: [user, pattern])
                 guard db.changesCount > 0 else { throw StoreError(.notFound, "'\(user)' has no grant on '\(pattern)'") }
@@ -102,17 +103,17 @@ extension SQLiteMetadataStore: IdentityStore {
         }
     }
 
-    public func grants(of user: String) async throws -> [(pattern: String, role: String)] {
+    public func grants(of user: String) async throws -> [(pattern: String, role: Role)] {
         try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT pattern, role FROM grants WHERE user = ?"), arguments: [user])
-                .map { (pattern: $0["pattern"], role: $0["role"]) }
+                .compactMap { row in Role(rawValue: row["role"]).map { (pattern: row["pattern"], role: $0) } }
         }
     }
 
-    public func grants(in tenant: TenantID) async throws -> [(user: String, pattern: String, role: String)] {
+    public func grants(in tenant: TenantID) async throws -> [(user: String, pattern: String, role: Role)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT user, pattern, role FROM grants WHERE tenant = ? ORDER BY user, pattern", arguments: [tenant.value])
-                .map { (user: $0["user"], pattern: $0["pattern"], role: $0["role"]) }
+                .compactMap { row in Role(rawValue: row["role"]).map { (user: row["user"], pattern: row["pattern"], role: $0) } }
         }
     }
 

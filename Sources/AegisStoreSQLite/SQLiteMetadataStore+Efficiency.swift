@@ -1,4 +1,5 @@
 import AegisCore
+import AegisStore
 import Foundation
 import GRDB
 
@@ -83,29 +84,5 @@ extension SQLiteMetadataStore {
                 reclaimableBlobs: blobs?["n"] ?? 0, reclaimableBytes: blobs?["bytes"] ?? 0,
                 unreferencedBytes: blobs?["unreferenced"] ?? 0, oldestUntagged: oldest)
         }
-    }
-}
-
-/// What a tenant could stop paying to store (see `SQLiteMetadataStore.efficiency(of:limit:)`).
-public struct StorageEfficiency: Sendable, Hashable {
-    /// Manifests no tag reaches.
-    public var untaggedManifests: Int
-    /// Their bytes (manifest bodies).
-    public var untaggedManifestBytes: Int64
-    /// Linked blobs no reachable manifest references.
-    public var reclaimableBlobs: Int
-    /// Their bytes: what deleting the untagged manifests and then these blobs frees.
-    public var reclaimableBytes: Int64
-    /// The part of `reclaimableBytes` that no manifest at all references (uploads never used).
-    public var unreferencedBytes: Int64
-    /// The oldest untagged manifests, up to the limit asked for.
-    public var oldestUntagged: [UntaggedManifest]
-
-    /// One untagged manifest.
-    public struct UntaggedManifest: Sendable, Hashable {
-        public var repository: String
-        public var digest: String
-        public var size: Int64
-        public var createdAt: Date
     }
 }

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisStore
 import Foundation
 import NIOCore
 import _NIOFileSystem
