@@ -27,8 +27,9 @@ extension Registry {
     /// them. Reclaiming unreferenced bytes is garbage collection's job, not a request's.
     public func deleteBlob(_ digest: Digest, in name: RepositoryName) async throws {
         let repository = try await existingRepository(name)
-        guard try await metadata.unlinkBlob(repository: repository.id, digest: digest) else {
-            throw Self.blobUnknown(digest)
+        try await metadata.transaction { tx in
+            guard try tx.unlinkBlob(repository: repository.id, digest: digest) else { throw Self.blobUnknown(digest) }
+            try tx.append(OutboxEvent(tenant: name.tenant, type: .blobUnlinked, subject: "\(name)@\(digest)", time: tx.now))
         }
     }
 
@@ -48,7 +49,7 @@ extension Registry {
             size = try await metadata.blobSizeLinked(inTenant: name.tenant, digest: digest)
         }
         guard let size, try await blobs.size(of: digest) == size else { return nil }
-        try await metadata.linkBlob(repository: target.id, digest: digest, size: size)
+        try await metadata.transaction { try $0.link(digest, size: size, into: target) }
         return size
     }
 

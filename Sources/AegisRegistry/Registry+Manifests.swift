@@ -54,7 +54,7 @@ extension Registry {
         let repository = try await writableRepository(name)
         var unique: [Tag] = []
         for tag in tags where !unique.contains(tag) { unique.append(tag) }
-        try await metadata.putManifest(repository: repository.id, record, references: references, tags: unique)
+        try await metadata.transaction { [unique] tx in try tx.store(record, references: references, tags: unique, in: repository) }
         return PushedManifest(digest: digest, subject: subject, tags: unique)
     }
 
@@ -80,13 +80,10 @@ extension Registry {
     /// Deletes a tag (untag) or a manifest with all its tags (`DELETE /manifests/<reference>`).
     public func deleteManifest(_ reference: Reference, in name: RepositoryName) async throws {
         let repository = try await existingRepository(name)
-        let deleted: Bool
-        switch reference {
-        case .digest(let digest): deleted = try await metadata.deleteManifest(repository: repository.id, digest: digest)
-        case .tag(let tag): deleted = try await metadata.deleteTag(repository: repository.id, tag: tag)
-        }
-        guard deleted else {
-            throw RegistryError(.manifestUnknown, "manifest unknown to registry", detail: ["reference": reference.description])
+        try await metadata.transaction { tx in
+            guard try tx.delete(reference, in: repository) else {
+                throw RegistryError(.manifestUnknown, "manifest unknown to registry", detail: ["reference": reference.description])
+            }
         }
     }
 

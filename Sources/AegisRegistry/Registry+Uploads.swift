@@ -95,7 +95,7 @@ extension Registry {
             if let committed = try await committedContent(of: upload) {
                 try Self.checkDigest(committed.digest, expected: digest)
                 try await Self.requireNoMoreBytes(body, range: range, contentLength: contentLength, committed: committed)
-                try await metadata.completeUpload(id, repository: upload.repositoryID, digest: digest, size: committed.size)
+                try await complete(upload, in: name, as: committed)
                 return committed.size
             }
             let size = try await write(body, to: upload, range: range, contentLength: contentLength)
@@ -104,10 +104,19 @@ extension Registry {
             CrashPoint.uploadMarked.reach()
             try await blobs.commitUpload(id, as: digest)
             CrashPoint.uploadMoved.reach()
-            try await metadata.completeUpload(id, repository: upload.repositoryID, digest: digest, size: size)
+            try await complete(upload, in: name, as: BlobInfo(digest: digest, size: size))
             CrashPoint.uploadLinked.reach()
             uploadStates.forget(id)
             return size
+        }
+    }
+
+    /// Links the finished blob and ends the session, in one transaction.
+    private func complete(_ upload: UploadRecord, in name: RepositoryName, as blob: BlobInfo) async throws {
+        let repository = RepositoryRecord(id: upload.repositoryID, name: name)
+        try await metadata.transaction { tx in
+            try tx.link(blob.digest, size: blob.size, into: repository)
+            try tx.deleteUpload(upload.id)
         }
     }
 

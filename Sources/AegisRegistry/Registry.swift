@@ -48,7 +48,7 @@ public struct Registry: Sendable {
     /// The repository, created inside its tenant when missing.
     func writableRepository(_ name: RepositoryName) async throws -> RepositoryRecord {
         if let cached = repositories.record(for: name) { return cached }
-        let record = try await metadata.createRepositoryIfNeeded(name)
+        let record = try await metadata.transaction { try $0.writableRepository(name) }
         repositories.remember(record)
         return record
     }

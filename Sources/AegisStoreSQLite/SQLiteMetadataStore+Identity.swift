@@ -117,7 +117,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    private static func user(from row: Row) -> UserRecord {
+    static func user(from row: Row) -> UserRecord {
         UserRecord(
             name: row["name"], passwordHash: row["password_hash"], isSystemAdmin: row["system_admin"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]))

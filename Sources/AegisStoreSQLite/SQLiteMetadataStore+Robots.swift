@@ -51,9 +51,9 @@ extension SQLiteMetadataStore {
     }
 
     public func setPublic(_ isPublic: Bool, repository: RepositoryName) async throws {
-        let record = try await createRepositoryIfNeeded(repository)
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE repositories SET public = ? WHERE id = ?", arguments: [isPublic, record.id])
+        try await transaction { tx in
+            if try tx.repository(repository) == nil { _ = try tx.insertRepository(repository) }
+            try tx.setPublic(isPublic, repository: repository)
         }
     }
 
@@ -107,7 +107,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    private static func robot(from row: Row) -> RobotRecord? {
+    static func robot(from row: Row) -> RobotRecord? {
         guard let tenant = try? TenantID(row["tenant"] as String), let role = Role(rawValue: row["role"]) else { return nil }
         return RobotRecord(
             tenant: tenant, name: row["name"], role: role, keyHash: row["key_hash"],

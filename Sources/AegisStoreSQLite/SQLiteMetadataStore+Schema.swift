@@ -187,6 +187,21 @@ extension SQLiteMetadataStore {
                     CREATE INDEX uploads_final_digest ON uploads(final_digest) WHERE final_digest IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v9-outbox") { db in
+            // Every change's event, written in the change's transaction (see OutboxEvent).
+            try db.execute(
+                sql: """
+                    CREATE TABLE outbox(
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time REAL NOT NULL,
+                        tenant TEXT,
+                        type TEXT NOT NULL,
+                        subject TEXT NOT NULL,
+                        payload TEXT NOT NULL,
+                        published_at REAL);
+                    CREATE INDEX outbox_unpublished ON outbox(id) WHERE published_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -17,18 +17,9 @@ extension SQLiteMetadataStore {
         GROUP BY d.tenant
         """
 
-    /// Called inside a link transaction: counts the blob for its tenant unless the tenant already
-    /// links it, refusing when that would exceed the tenant's quota.
-    static func countLink(_ db: Database, repository: Int64, digest: Digest, size: Int64, linkedBefore: Bool) throws {
-        guard !linkedBefore, let tenant = try tenant(of: repository, db) else { return }
-        let used = try Int64.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM tenant_storage WHERE tenant = ?"), arguments: [tenant]) ?? 0
-        if let quota = try Int64.fetchOne(db.cachedStatement(sql: "SELECT storage_quota FROM tenants WHERE name = ?"), arguments: [tenant]),
-            used + size > quota
-        {
-            throw RegistryError(
-                .denied, "the tenant's storage quota is exhausted",
-                detail: ["reason": "storage_quota_exceeded", "quota": String(quota), "used": String(used), "size": String(size)])
-        }
+    /// Called inside a link transaction when the tenant did not link the blob yet: counts its bytes.
+    static func countLink(_ db: Database, repository: Int64, size: Int64) throws {
+        guard let tenant = try tenant(of: repository, db) else { return }
         try add(size, to: tenant, db)
     }
 

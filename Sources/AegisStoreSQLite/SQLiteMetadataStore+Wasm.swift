@@ -78,7 +78,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    private static func app(from row: Row) -> AppRecord {
+    static func app(from row: Row) -> AppRecord {
         AppRecord(
             tenant: row["tenant"], name: row["name"], repository: row["repository"], digest: row["digest"], isPublic: row["public"],
             deployedBy: row["deployed_by"], deployedAt: Date(timeIntervalSince1970: row["deployed_at"]))

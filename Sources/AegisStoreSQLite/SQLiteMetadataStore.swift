@@ -31,14 +31,11 @@ public final class SQLiteMetadataStore: MetadataStore {
 
 extension SQLiteMetadataStore {
     public func createTenant(_ tenant: TenantID) async throws -> TenantRecord {
-        let createdAt = Self.now()
-        try await pool.write { db in
-            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tenants WHERE name = ?"), arguments: [tenant.value]) == true {
-                throw StoreError(.conflict, "tenant '\(tenant)' already exists")
-            }
-            try db.execute(sql: "INSERT INTO tenants(name, created_at) VALUES (?, ?)", arguments: [tenant.value, createdAt])
-        }
-        return TenantRecord(name: tenant, createdAt: Date(timeIntervalSince1970: createdAt))
+        try await transaction { try $0.insertTenant(tenant) }
+    }
+
+    public func deleteTenant(_ tenant: TenantID) async throws {
+        try await transaction { try $0.deleteTenant(tenant) }
     }
 
     public func tenants() async throws -> [TenantRecord] {
@@ -54,22 +51,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func deleteTenant(_ tenant: TenantID) async throws {
-        try await pool.write { db in
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tenants WHERE name = ?"), arguments: [tenant.value]) == true else {
-                throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
-            }
-            let repositories =
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM repositories WHERE tenant = ?", arguments: [tenant.value]) ?? 0
-            guard repositories == 0 else {
-                throw StoreError(.conflict, "tenant '\(tenant)' still has \(repositories) repositories")
-            }
-            try db.execute(sql: "DELETE FROM tenants WHERE name = ?", arguments: [tenant.value])
-        }
-    }
-
-    private static func tenant(from row: Row) -> TenantRecord? {
+    static func tenant(from row: Row) -> TenantRecord? {
         guard let name = try? TenantID(row["name"] as String) else { return nil }
         return TenantRecord(name: name, createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
@@ -82,24 +64,6 @@ extension SQLiteMetadataStore {
         try await pool.read { db in
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM repositories WHERE name = ?"), arguments: [name.value])
                 .map { RepositoryRecord(id: $0, name: name) }
-        }
-    }
-
-    public func createRepositoryIfNeeded(_ name: RepositoryName) async throws -> RepositoryRecord {
-        if let existing = try await repository(name) { return existing }
-        let createdAt = Self.now()
-        return try await pool.write { db in
-            if let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM repositories WHERE name = ?"), arguments: [name.value]) {
-                return RepositoryRecord(id: id, name: name)
-            }
-            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM tenants WHERE name = ?"), arguments: [name.tenant.value]) == true
-            else {
-                throw RegistryError(.nameUnknown, "tenant '\(name.tenant)' does not exist", detail: ["tenant": name.tenant.value])
-            }
-            try db.execute(
-                sql: "INSERT INTO repositories(name, tenant, created_at) VALUES (?, ?, ?)",
-                arguments: [name.value, name.tenant.value, createdAt])
-            return RepositoryRecord(id: db.lastInsertedRowID, name: name)
         }
     }
 
@@ -140,37 +104,6 @@ extension SQLiteMetadataStore {
                         WHERE l.repository_id = ? AND l.digest = ?
                         """),
                 arguments: [repository, digest.description])
-        }
-    }
-
-    public func linkBlob(repository: Int64, digest: Digest, size: Int64) async throws {
-        let now = Self.now()
-        try await pool.write { db in try Self.link(db, repository: repository, digest: digest, size: size, now: now) }
-    }
-
-    static func link(_ db: Database, repository: Int64, digest: Digest, size: Int64, now: Double) throws {
-        let linkedBefore = try tenantLinks(db, repository: repository, digest: digest)
-        try db.execute(
-            sql: "INSERT INTO blobs(digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING",
-            arguments: [digest.description, size, now])
-        try db.execute(
-            sql: """
-                INSERT INTO blob_links(repository_id, digest, created_at) VALUES (?, ?, ?)
-                ON CONFLICT(repository_id, digest) DO NOTHING
-                """,
-            arguments: [repository, digest.description, now])
-        if db.changesCount > 0 {
-            try countLink(db, repository: repository, digest: digest, size: size, linkedBefore: linkedBefore)
-        }
-    }
-
-    public func unlinkBlob(repository: Int64, digest: Digest) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
-                sql: "DELETE FROM blob_links WHERE repository_id = ? AND digest = ?", arguments: [repository, digest.description])
-            guard db.changesCount > 0 else { return false }
-            try Self.countUnlink(db, repository: repository, digest: digest)
-            return true
         }
     }
 
@@ -251,14 +184,6 @@ extension SQLiteMetadataStore {
         }
     }
 
-    public func completeUpload(_ id: UploadID, repository: Int64, digest: Digest, size: Int64) async throws {
-        let now = Self.now()
-        try await pool.write { db in
-            try Self.link(db, repository: repository, digest: digest, size: size, now: now)
-            try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id.value])
-        }
-    }
-
     public func deleteUpload(_ id: UploadID) async throws {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id.value])
@@ -274,7 +199,7 @@ extension SQLiteMetadataStore {
         }
     }
 
-    private static func upload(from row: Row) -> UploadRecord? {
+    static func upload(from row: Row) -> UploadRecord? {
         guard let id = try? UploadID(parsing: row["id"] as String),
             let algorithm = DigestAlgorithm(rawValue: row["algorithm"])
         else { return nil }

@@ -20,8 +20,9 @@ public struct RepositoryFilter: Sendable, Hashable {
 
 /// Registry metadata: tenants, repositories, blob links, manifests, tags, uploads.
 ///
-/// Every method is one transaction: a crash leaves either all of a change or none of it.
-public protocol RegistryStore: Sendable {
+/// Reads are methods here; changes that other systems may care about go through `transaction`
+/// (with their events). Each method is one transaction: a crash leaves all of a change or none of it.
+public protocol RegistryStore: TransactionalStore {
     // MARK: Tenants
 
     /// Creates a tenant. - Throws: `StoreError.conflict` when it exists.
@@ -37,8 +38,6 @@ public protocol RegistryStore: Sendable {
 
     /// A repository by name, if it exists.
     func repository(_ name: RepositoryName) async throws -> RepositoryRecord?
-    /// The repository, created when missing. - Throws: `NAME_UNKNOWN` when its tenant does not exist.
-    func createRepositoryIfNeeded(_ name: RepositoryName) async throws -> RepositoryRecord
     /// Repository names in lexical order after `after`, at most `limit`; when `visible` is given,
     /// only those it lets through.
     func repositoryNames(after: String?, limit: Int, visible: RepositoryFilter?) async throws -> [String]
@@ -47,10 +46,6 @@ public protocol RegistryStore: Sendable {
 
     /// The size of a blob if it is linked in the repository.
     func linkedBlobSize(repository: Int64, digest: Digest) async throws -> Int64?
-    /// Records a blob and links it into the repository.
-    func linkBlob(repository: Int64, digest: Digest, size: Int64) async throws
-    /// Removes a blob's link. - Returns: whether a link existed.
-    func unlinkBlob(repository: Int64, digest: Digest) async throws -> Bool
     /// The size of a blob if any repository of `tenant` links it (for mounts without `from`).
     func blobSizeLinked(inTenant tenant: TenantID, digest: Digest) async throws -> Int64?
     /// Whether any repository links the blob (so its bytes must be kept).
@@ -66,8 +61,6 @@ public protocol RegistryStore: Sendable {
     /// Which of `digests` the metadata knows: a blob row, or an upload being committed as it.
     /// Bytes of any other digest belong to nobody (the orphan sweep's question).
     func knownBlobs(_ digests: [Digest]) async throws -> Set<Digest>
-    /// Links the finished blob and ends the session, in one transaction.
-    func completeUpload(_ id: UploadID, repository: Int64, digest: Digest, size: Int64) async throws
     func deleteUpload(_ id: UploadID) async throws
     /// Sessions idle since before `date`.
     func uploads(updatedBefore date: Date) async throws -> [UploadRecord]
@@ -76,17 +69,10 @@ public protocol RegistryStore: Sendable {
 
     // MARK: Manifests and tags
 
-    /// Stores a manifest and points `tags` at it, after checking its references exist in the repository.
-    /// - Throws: `MANIFEST_BLOB_UNKNOWN` when a reference is missing.
-    func putManifest(repository: Int64, _ manifest: ManifestRecord, references: ManifestReferences, tags: [Tag]) async throws
     /// A manifest with its content.
     func manifest(repository: Int64, digest: Digest) async throws -> ManifestRecord?
     /// The manifest a tag points at, with its content.
     func manifest(repository: Int64, tag: Tag) async throws -> ManifestRecord?
-    /// Deletes a manifest and every tag on it. - Returns: whether it existed.
-    func deleteManifest(repository: Int64, digest: Digest) async throws -> Bool
-    /// Removes a tag. - Returns: whether it existed.
-    func deleteTag(repository: Int64, tag: Tag) async throws -> Bool
     /// Tags in lexical order after `after`, at most `limit`.
     func tags(repository: Int64, after: String?, limit: Int) async throws -> [String]
     /// Whether the tag exists.

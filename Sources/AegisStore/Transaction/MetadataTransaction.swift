@@ -1,0 +1,127 @@
+import AegisCore
+import Foundation
+
+/// A store that can run a unit of work.
+public protocol TransactionalStore: Sendable {
+    /// Runs `body` as one transaction: its reads see its own writes, and all its changes and events
+    /// commit together, or none does (a thrown error rolls everything back).
+    ///
+    /// Bodies are synchronous and short. They run on the driver's writer, never on an event loop
+    /// or the cooperative pool: GRDB's writer queue for SQLite; for PostgreSQL a thread of the
+    /// driver's own pool, bound to one connection for the transaction. Writers are serialized (SQLite)
+    /// or isolated (PostgreSQL, with retries on serialization failures), so a rule checked in the
+    /// body (a quota, a reference) still holds when the body commits.
+    func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T
+}
+
+/// What a unit of work can read and change. Rules (quotas, references, who may be removed) are
+/// decided by the caller with these reads; the driver only keeps the data consistent (counters,
+/// cascades) and reports constraint violations as `StoreError`.
+public protocol MetadataTransaction {
+    /// The time the transaction started, for every row it writes.
+    var now: Date { get }
+
+    // MARK: Outbox
+
+    /// Appends an event that commits with this transaction.
+    func append(_ event: OutboxEvent) throws
+
+    // MARK: Tenants and repositories
+
+    func tenant(_ tenant: TenantID) throws -> TenantRecord?
+    /// - Throws: `StoreError.conflict` when it exists.
+    func insertTenant(_ tenant: TenantID) throws -> TenantRecord
+    /// Deletes a tenant with everything only it holds (members, robots, grants, settings).
+    /// - Throws: `StoreError.notFound`, or `.conflict` while it has repositories.
+    func deleteTenant(_ tenant: TenantID) throws
+    func repository(_ name: RepositoryName) throws -> RepositoryRecord?
+    /// - Throws: `StoreError.conflict` when it exists, `.notFound` when its tenant does not.
+    func insertRepository(_ name: RepositoryName) throws -> RepositoryRecord
+    /// Marks a repository public (anonymous pulls) or private.
+    func setPublic(_ isPublic: Bool, repository: RepositoryName) throws
+
+    // MARK: Blobs and storage
+
+    /// The size of a blob if it is linked in the repository.
+    func linkedBlobSize(repository: Int64, digest: Digest) throws -> Int64?
+    /// Whether any repository of `tenant` links the blob (it then counts once for the tenant).
+    func tenantLinks(_ tenant: TenantID, digest: Digest) throws -> Bool
+    /// Records a blob and links it into the repository, counting its bytes for the tenant when new to it.
+    /// - Returns: whether a link was added.
+    func linkBlob(repository: Int64, digest: Digest, size: Int64) throws -> Bool
+    /// Removes a link (and the tenant's count of the bytes when it was the last). - Returns: whether it existed.
+    func unlinkBlob(repository: Int64, digest: Digest) throws -> Bool
+    /// Bytes the tenant stores, as counted.
+    func storageUsed(by tenant: TenantID) throws -> Int64
+    /// The tenant's quota; nil is unlimited.
+    func storageQuota(of tenant: TenantID) throws -> Int64?
+    /// - Throws: `StoreError.notFound` for an unknown tenant.
+    func setStorageQuota(_ bytes: Int64?, of tenant: TenantID) throws
+
+    // MARK: Uploads
+
+    func upload(_ id: UploadID) throws -> UploadRecord?
+    func deleteUpload(_ id: UploadID) throws
+
+    // MARK: Manifests and tags
+
+    /// Size and media type of a stored manifest.
+    func manifestSummary(repository: Int64, digest: Digest) throws -> (size: Int64, mediaType: String)?
+    /// Stores a manifest's bytes (a repeated push of the same bytes updates only its media type).
+    func insertManifest(repository: Int64, _ manifest: ManifestRecord) throws
+    /// The digest a tag points at.
+    func tagTarget(repository: Int64, tag: Tag) throws -> Digest?
+    /// Points a tag at a stored manifest.
+    func setTag(repository: Int64, tag: Tag, digest: Digest) throws
+    /// The tags pointing at a manifest.
+    func tags(repository: Int64, pointingAt digest: Digest) throws -> [Tag]
+    /// Deletes a manifest and every tag on it. - Returns: whether it existed.
+    func deleteManifest(repository: Int64, digest: Digest) throws -> Bool
+    /// - Returns: whether the tag existed.
+    func deleteTag(repository: Int64, tag: Tag) throws -> Bool
+
+    // MARK: Identity
+
+    func user(named name: String) throws -> UserRecord?
+    /// - Throws: `StoreError.conflict` when the name is taken.
+    func insertUser(_ user: UserRecord) throws
+    /// Deletes a user with their memberships and grants. - Returns: whether they existed.
+    func deleteUser(named name: String) throws -> Bool
+    /// - Returns: whether the user exists.
+    func setPasswordHash(_ hash: String, forUser name: String) throws -> Bool
+    func role(of user: String, in tenant: TenantID) throws -> Role?
+    /// Sets (nil: removes) a membership. - Throws: `StoreError.notFound` for an unknown user or tenant.
+    func setRole(_ role: Role?, of user: String, in tenant: TenantID) throws
+    /// Sets (nil: removes) a repository grant. - Throws: `StoreError.notFound` for an unknown user or tenant.
+    func setGrant(_ role: Role?, of user: String, on pattern: String, in tenant: TenantID) throws
+    func robot(_ name: String, in tenant: TenantID) throws -> RobotRecord?
+    /// - Throws: `StoreError.conflict` when the name is taken in the tenant.
+    func insertRobot(_ robot: RobotRecord) throws
+    /// - Returns: whether an unrevoked robot of that name existed.
+    func revokeRobot(_ name: String, in tenant: TenantID) throws -> Bool
+
+    // MARK: Gas settings
+
+    /// - Throws: `StoreError.notFound` for an unknown tenant.
+    func setGasBudget(_ budget: UInt64?, of tenant: TenantID) throws
+    /// - Throws: `StoreError.notFound` for an unknown tenant.
+    func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) throws
+
+    // MARK: WASM
+
+    func insertRuns(_ runs: [RunRecord]) throws
+    func putApp(_ app: AppRecord) throws
+    func app(_ name: String, of tenant: TenantID) throws -> AppRecord?
+    /// - Returns: whether it was deployed.
+    func deleteApp(_ name: String, of tenant: TenantID) throws -> Bool
+}
+
+/// Reading and marking the outbox (the events issue's publishers; tests).
+public protocol OutboxStore: Sendable {
+    /// Events with ids above `after`, in id order, at most `limit`.
+    func events(after: Int64?, limit: Int) async throws -> [OutboxEvent]
+    /// Events not yet published, oldest first, at most `limit`.
+    func unpublishedEvents(limit: Int) async throws -> [OutboxEvent]
+    /// Marks events as delivered.
+    func markPublished(_ ids: [Int64], at date: Date) async throws
+}

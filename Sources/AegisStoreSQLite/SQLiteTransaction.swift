@@ -1,0 +1,49 @@
+import AegisCore
+import AegisStore
+import Foundation
+import GRDB
+
+/// A unit of work on the SQLite file: a GRDB write transaction, on GRDB's writer queue.
+struct SQLiteTransaction: MetadataTransaction {
+    let db: Database
+    let now: Date
+
+    var timestamp: Double { now.timeIntervalSince1970 }
+
+    func exists(_ sql: String, _ arguments: StatementArguments) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) ?? false
+    }
+
+    func requireTenant(_ tenant: TenantID) throws {
+        guard try exists("SELECT 1 FROM tenants WHERE name = ?", [tenant.value]) else {
+            throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+        }
+    }
+
+    func requireUser(_ user: String) throws {
+        guard try exists("SELECT 1 FROM users WHERE name = ?", [user]) else { throw StoreError(.notFound, "user '\(user)' does not exist") }
+    }
+
+    func append(_ event: OutboxEvent) throws {
+        let payload = String(decoding: try JSONEncoder.outbox.encode(event.payload), as: UTF8.self)
+        try db.execute(
+            sql: "INSERT INTO outbox(time, tenant, type, subject, payload) VALUES (?, ?, ?, ?, ?)",
+            arguments: [event.time.timeIntervalSince1970, event.tenant?.value, event.type.rawValue, event.subject, payload])
+    }
+}
+
+extension SQLiteMetadataStore {
+    public func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T {
+        let now = Date()
+        return try await pool.write { db in try body(SQLiteTransaction(db: db, now: now)) }
+    }
+}
+
+extension JSONEncoder {
+    /// Event payloads: compact, keys sorted (stable bytes for equal payloads).
+    static let outbox: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
