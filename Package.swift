@@ -112,9 +112,26 @@ let package = Package(
             dependencies: ["AegisCore", .product(name: "TOMLKit", package: "TOMLKit")],
             swiftSettings: swiftSettings
         ),
+        // The application core: every use case, over the domain modules; the surfaces adapt it.
+        .target(
+            name: "AegisOperations",
+            dependencies: [
+                "AegisAuth",
+                "AegisCore",
+                "AegisGas",
+                "AegisRegistry",
+                "AegisSpin",
+                "AegisStore",
+                "AegisWasm",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "AegisServer",
             dependencies: [
+                "AegisOperations",
                 "AegisAuth",
                 "AegisWasm",
                 "AegisSpin",
@@ -140,6 +157,7 @@ let package = Package(
         .executableTarget(
             name: "aegisguard",
             dependencies: [
+                "AegisOperations",
                 "AegisAuth",
                 "AegisSpin",
                 "AegisWasm",
@@ -195,6 +213,7 @@ let package = Package(
             name: "AegisServerTests",
             dependencies: [
                 "AegisAuth",
+                "AegisOperations",
                 "AegisWasm",
                 "AegisGas",
                 "AegisCore",

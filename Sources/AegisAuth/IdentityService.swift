@@ -72,41 +72,25 @@ public final class IdentityService: Sendable {
         return try await principal(for: user)
     }
 
-    /// Creates a local user.
-    /// - Throws: `AuthError.invalidRequest` for a bad name or a short password; `StoreError.conflict`.
-    public func createUser(name: String, password: String, systemAdmin: Bool = false) async throws {
+    /// A new user's password hash, computed off the cooperative pool.
+    /// - Throws: `AuthError.invalidRequest` for a bad name or a password under 12 characters.
+    public func newUserCredentials(name: String, password: String) async throws -> String {
         guard Self.isValidUserName(name) else {
             throw AuthError(.invalidRequest, "user names are 1-64 of [a-z0-9._-], starting with a letter or digit")
         }
         guard password.count >= 12 else { throw AuthError(.invalidRequest, "passwords need at least 12 characters") }
-        let hash = try await hashOffLoop { try self.hasher.hash(password) }
-        try await store.createUser(UserRecord(name: name, passwordHash: hash, isSystemAdmin: systemAdmin, createdAt: Date()))
+        return try await hashOffLoop { try self.hasher.hash(password) }
     }
 
-    /// Creates a robot and returns its API key, which is not stored and cannot be shown again.
-    public func createRobot(_ name: String, in tenant: TenantID, role: Role, expiresAt: Date?) async throws -> String {
-        guard Self.isValidUserName(name) else {
+    /// A new robot's API key and the hash stored for it; the key is not stored and cannot be shown again.
+    /// - Throws: `AuthError.invalidRequest` for a bad name.
+    public static func newRobotKey(name: String) throws -> (key: String, hash: String) {
+        guard isValidUserName(name) else {
             throw AuthError(.invalidRequest, "robot names are 1-64 of [a-z0-9._-], starting with a letter or digit")
         }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
         let key = "aegis_" + secret.base64URLEncodedString
-        try await store.createRobot(
-            RobotRecord(tenant: tenant, name: name, role: role, keyHash: Self.sha256Hex(key), createdAt: Date(), expiresAt: expiresAt))
-        return key
-    }
-
-    /// Creates the system administrator `admin` with a random password when no user exists yet,
-    /// writing the password to `passwordFile` with mode 0600.
-    /// - Returns: whether an administrator was created.
-    public func bootstrapAdministrator(passwordFile: String) async throws -> Bool {
-        guard try await store.userCount() == 0 else { return false }
-        let password = SymmetricKey(size: .bits192).withUnsafeBytes { Data($0) }.base64URLEncodedString
-        try await createUser(name: "admin", password: password, systemAdmin: true)
-        guard FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else {
-            throw AuthError(.invalidRequest, "cannot write \(passwordFile)")
-        }
-        return true
+        return (key, sha256Hex(key))
     }
 
     /// Forgets cached credentials (after a password change or revocation).

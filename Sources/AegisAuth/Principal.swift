@@ -7,6 +7,9 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         case user
         case robot
         case anonymous
+        /// Whoever runs the `aegisguard` commands on the machine: they can open the data directory,
+        /// so they administer it (the CLI's management commands act as this principal).
+        case localOperator = "operator"
     }
 
     /// The identity kind.
@@ -27,6 +30,11 @@ public struct Principal: Sendable, Hashable, CustomStringConvertible {
         self.isSystemAdmin = isSystemAdmin
         self.roles = roles
         self.grants = grants
+    }
+
+    /// The local operator (see `Kind.localOperator`), named after the account running the command.
+    public static func localOperator(_ account: String) -> Principal {
+        Principal(kind: .localOperator, name: account.isEmpty ? "unknown" : account, isSystemAdmin: true)
     }
 
     /// Nobody: allowed only what public repositories offer.

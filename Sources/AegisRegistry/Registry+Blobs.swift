@@ -49,7 +49,7 @@ extension Registry {
             size = try await metadata.blobSizeLinked(inTenant: name.tenant, digest: digest)
         }
         guard let size, try await blobs.size(of: digest) == size else { return nil }
-        try await metadata.transaction { try $0.link(digest, size: size, into: target) }
+        _ = try await metadata.transaction { try $0.link(digest, size: size, into: target) }
         return size
     }
 

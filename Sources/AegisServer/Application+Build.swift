@@ -1,6 +1,7 @@
 import AegisAuth
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisRegistry
 import AegisStore
 import AegisStoreFileSystem
@@ -36,6 +37,35 @@ public struct AegisStorage: Sendable {
     }
 }
 
+/// Assembles the application core over one set of stores: the registry, identity, metering and
+/// the WASM runner, and every operation over them. The server and the CLI both start here.
+/// - Parameters:
+///   - observer: Where settled usage goes besides the ledger (the server's Prometheus metrics).
+public func buildOperations(
+    _ configuration: AegisConfiguration, storage: AegisStorage, logger: Logger, observer: any UsageObserver = NoUsageObserver()
+) -> Operations {
+    let registry = Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger)
+    let auth = configuration.auth
+    let oidc =
+        auth.oidcIssuers.isEmpty
+        ? nil : OIDCVerifier(issuers: auth.oidcIssuers, refreshInterval: Double(auth.oidcKeyRefreshSeconds), logger: logger)
+    let identity = IdentityService(
+        store: storage.metadata, hasher: PasswordHasher(rounds: auth.scryptRounds, blockSize: 8, parallelism: 1), oidc: oidc,
+        cacheSeconds: Double(auth.credentialCacheSeconds))
+    let gas = configuration.gas
+    let metering = Metering(
+        schedule: .standard, settings: gas, accounts: GasAccounts(store: storage.metadata, defaultBudget: gas.defaultBudget),
+        ledger: GasLedgerLog(), feeMarket: FeeMarket(capacity: gas.capacityPerInterval, floor: gas.price), observer: observer)
+    let wasm = configuration.wasm
+    let runner = WasmRunner(
+        registry: registry,
+        executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads, maxQueued: wasm.maxQueuedRuns),
+        store: storage.metadata, settings: wasm, schedule: metering.schedule, observer: observer, runs: RunLog())
+    return Operations(
+        store: storage.metadata, registry: registry, identity: identity, audit: AuditLog(), metering: metering, runner: runner,
+        publicRepositories: PublicRepositoryCache(store: storage.metadata))
+}
+
 /// Builds the AegisGuard application: routes, middleware, background services.
 /// - Parameters:
 ///   - configuration: The effective configuration.
@@ -50,49 +80,31 @@ public func buildApplication(
     var logger = logger ?? Logger(label: "aegisguard")
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let storage = if let storage { storage } else { try await AegisStorage.open(configuration) }
-    let registry = Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger)
+    let metrics = RegistryMetrics()
+    let operations = buildOperations(configuration, storage: storage, logger: logger, observer: metrics)
+    let (registry, metering, audit) = (operations.registry, operations.metering, operations.authorization.audit)
+    if try await operations.users.bootstrapAdministrator(passwordFile: configuration.initialPasswordPath) {
+        logger.notice(
+            "created the system administrator 'admin'", metadata: ["password-file": "\(configuration.initialPasswordPath)"])
+    }
     let auth = configuration.auth
     let day = 86400.0
     let keys = try SigningKeys.load(
         directory: configuration.keysDirectory, rotation: Double(auth.keyRotationDays) * day, overlap: 30 * day)
     let tokens = await TokenService(keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds)
-    let oidc =
-        auth.oidcIssuers.isEmpty
-        ? nil
-        : OIDCVerifier(
-            issuers: auth.oidcIssuers, refreshInterval: Double(auth.oidcKeyRefreshSeconds), logger: logger)
-    let identity = IdentityService(
-        store: storage.metadata, hasher: PasswordHasher(rounds: auth.scryptRounds, blockSize: 8, parallelism: 1), oidc: oidc,
-        cacheSeconds: Double(auth.credentialCacheSeconds))
-    if try await identity.bootstrapAdministrator(passwordFile: configuration.initialPasswordPath) {
-        logger.notice(
-            "created the system administrator 'admin'", metadata: ["password-file": "\(configuration.initialPasswordPath)"])
-    }
-    let audit = AuditLog()
     let gate = AccessGate(
-        identity: identity, tokens: tokens, authorizer: Authorizer(), audit: audit, publicURL: auth.publicURL,
-        publicRepositories: PublicRepositoryCache(store: storage.metadata))
-
-    let metrics = RegistryMetrics()
-    let gas = GasContext(
-        schedule: .standard, settings: configuration.gas,
-        accounts: GasAccounts(store: storage.metadata, defaultBudget: configuration.gas.defaultBudget), ledger: GasLedgerLog(),
-        feeMarket: FeeMarket(capacity: configuration.gas.capacityPerInterval, floor: configuration.gas.price), metrics: metrics)
+        identity: operations.identity, tokens: tokens, authorizer: Authorizer(), audit: audit, publicURL: auth.publicURL,
+        publicRepositories: operations.publicRepositories)
 
     let router = Router(context: AegisRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
-    if configuration.gas.metering { router.add(middleware: GasMiddleware(gas: gas)) }
+    if configuration.gas.metering { router.add(middleware: GasMiddleware(metering: metering)) }
     router.add(middleware: RequestFramingMiddleware(maxBodyBytes: configuration.limits.maxBlobBytes))
-    RegistryController(registry: registry, gate: gate, gas: gas).addRoutes(to: router)
-    TokenController(gate: gate, gas: gas).addRoutes(to: router)
-    let wasm = configuration.wasm
-    let runner = WasmRunner(
-        registry: registry, executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads, maxQueued: wasm.maxQueuedRuns),
-        store: storage.metadata,
-        settings: wasm, schedule: gas.schedule, metrics: metrics, runs: RunLog())
-    let wagi = WAGIController(runner: runner, gate: gate, store: storage.metadata, gas: gas)
-    APIController(gate: gate, store: storage.metadata, gas: gas, runner: runner, wagi: wagi).addRoutes(to: router)
+    RegistryController(registry: registry, gate: gate, metering: metering).addRoutes(to: router)
+    TokenController(gate: gate, metering: metering).addRoutes(to: router)
+    let wagi = WAGIController(operations: operations, gate: gate)
+    APIController(gate: gate, operations: operations, wagi: wagi).addRoutes(to: router)
     wagi.addRoutes(to: router)
     router.get("/metrics") { request, _ in
         // Labels name tenants: only system administrators may scrape.
@@ -105,7 +117,7 @@ public func buildApplication(
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(baseFee: gas.feeMarket.baseFee))))
+            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(baseFee: metering.feeMarket.baseFee))))
     }
 
     let http = HTTP1Channel.Configuration(
@@ -118,21 +130,22 @@ public func buildApplication(
         UploadExpiryService(
             registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds),
             orphanGrace: .seconds(configuration.orphanBlobGraceSeconds), logger: logger),
-        BatchWriterService(log: gas.ledger, name: "gas charges", interval: .milliseconds(250), logger: logger) { [store = storage.metadata] in
+        BatchWriterService(log: metering.ledger, name: "gas charges", interval: .milliseconds(250), logger: logger) { [store = storage.metadata] in
             try await store.appendCharges($0)
         },
-        BatchWriterService(log: runner.runs, name: "run records", interval: .milliseconds(250), logger: logger) {
-            [store = storage.metadata] in try await store.recordRuns($0)
+        BatchWriterService(log: operations.runner.runs, name: "run records", interval: .milliseconds(250), logger: logger) {
+            [store = storage.metadata] in try await RunOperations.write($0, to: store)
         },
         FeeMarketService(
-            market: gas.feeMarket, gas: gas, detector: GasAnomalyDetector(), audit: audit, store: storage.metadata,
+            market: metering.feeMarket, metering: metering, observer: metrics, detector: GasAnomalyDetector(), audit: audit,
+            store: storage.metadata,
             interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
         AuditService(log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
     ]
     if configuration.gas.metering {
         services.append(
             StorageAccountantService(
-                gas: gas, store: storage.metadata, intervalSeconds: configuration.gas.storageAccrualSeconds, logger: logger))
+                metering: metering, store: storage.metadata, intervalSeconds: configuration.gas.storageAccrualSeconds, logger: logger))
     }
     return Application(
         router: router,

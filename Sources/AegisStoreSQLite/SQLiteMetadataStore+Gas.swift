@@ -79,16 +79,8 @@ extension SQLiteMetadataStore {
         try await setting(.gasBudget, of: tenant)
     }
 
-    public func setGasBudget(_ budget: UInt64?, of tenant: TenantID) async throws {
-        try await setSetting(.gasBudget, to: budget, of: tenant)
-    }
-
     public func maxGasPrice(of tenant: TenantID) async throws -> UInt64? {
         try await setting(.maxGasPrice, of: tenant)
-    }
-
-    public func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) async throws {
-        try await setSetting(.maxGasPrice, to: price, of: tenant)
     }
 
     /// A tenant's numeric gas settings (column names are fixed here, never from input).
@@ -102,14 +94,6 @@ extension SQLiteMetadataStore {
             try Int64.fetchOne(db, sql: "SELECT \(setting.rawValue) FROM tenants WHERE name = ?", arguments: [tenant.value]).map {
                 UInt64(clamping: $0)
             }
-        }
-    }
-
-    private func setSetting(_ setting: TenantSetting, to value: UInt64?, of tenant: TenantID) async throws {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE tenants SET \(setting.rawValue) = ? WHERE name = ?", arguments: [value.map { Int64(clamping: $0) }, tenant.value])
-            guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
         }
     }
 

@@ -4,28 +4,6 @@ import Foundation
 import GRDB
 
 extension SQLiteMetadataStore {
-    public func createRobot(_ robot: RobotRecord) async throws {
-        try await pool.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tenants WHERE name = ?", arguments: [robot.tenant.value]) == true else {
-                throw StoreError(.notFound, "tenant '\(robot.tenant)' does not exist")
-            }
-            if try Bool.fetchOne(
-                db, sql: "SELECT 1 FROM robots WHERE tenant = ? AND name = ?", arguments: [robot.tenant.value, robot.name]) == true
-            {
-                throw StoreError(.conflict, "robot '\(robot.name)' already exists in tenant '\(robot.tenant)'")
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO robots(tenant, name, role, key_hash, created_at, expires_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    robot.tenant.value, robot.name, robot.role.rawValue, robot.keyHash, robot.createdAt.timeIntervalSince1970,
-                    robot.expiresAt?.timeIntervalSince1970, robot.revokedAt?.timeIntervalSince1970,
-                ])
-        }
-    }
-
     public func robot(_ name: String, in tenant: TenantID) async throws -> RobotRecord? {
         try await pool.read { db in
             try Row.fetchOne(
@@ -38,22 +16,6 @@ extension SQLiteMetadataStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM robots WHERE tenant = ? ORDER BY name", arguments: [tenant.value])
                 .compactMap(Self.robot(from:))
-        }
-    }
-
-    public func revokeRobot(_ name: String, in tenant: TenantID, at date: Date) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
-                sql: "UPDATE robots SET revoked_at = ? WHERE tenant = ? AND name = ? AND revoked_at IS NULL",
-                arguments: [date.timeIntervalSince1970, tenant.value, name])
-            return db.changesCount > 0
-        }
-    }
-
-    public func setPublic(_ isPublic: Bool, repository: RepositoryName) async throws {
-        try await transaction { tx in
-            if try tx.repository(repository) == nil { _ = try tx.insertRepository(repository) }
-            try tx.setPublic(isPublic, repository: repository)
         }
     }
 

@@ -90,11 +90,4 @@ extension SQLiteMetadataStore {
         }
     }
 
-    /// Sets (nil: removes) the tenant's storage quota. - Throws: `StoreError.notFound`.
-    public func setStorageQuota(_ bytes: Int64?, of tenant: TenantID) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE tenants SET storage_quota = ? WHERE name = ?", arguments: [bytes, tenant.value])
-            guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
-        }
-    }
 }

@@ -30,14 +30,6 @@ public final class SQLiteMetadataStore: MetadataStore {
 // MARK: - Tenants
 
 extension SQLiteMetadataStore {
-    public func createTenant(_ tenant: TenantID) async throws -> TenantRecord {
-        try await transaction { try $0.insertTenant(tenant) }
-    }
-
-    public func deleteTenant(_ tenant: TenantID) async throws {
-        try await transaction { try $0.deleteTenant(tenant) }
-    }
-
     public func tenants() async throws -> [TenantRecord] {
         try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT name, created_at FROM tenants ORDER BY name")).compactMap(Self.tenant(from:))

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisServer
 import AegisStore
 import ArgumentParser
@@ -21,12 +22,9 @@ struct BillingCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             let tenantID = try parseTenant(tenant)
-            let period = period ?? Invoice.period(of: Date())
-            guard let bounds = Invoice.bounds(of: period) else { throw ValidationError("period must be YYYY-MM") }
-            let store = try openMetadata(options)
-            let charges = try await store.charges(of: tenantID, from: bounds.start, to: bounds.end)
-            let budget = try await store.gasBudget(of: tenantID) ?? configuration.gas.defaultBudget
-            let invoice = Invoice(tenant: tenantID.value, period: period, charges: charges, budget: budget)
+            if let period, Invoice.bounds(of: period) == nil { throw ValidationError("period must be YYYY-MM") }
+            let invoice = try await GasOperations.invoice(
+                of: tenantID, period: period, store: try openMetadata(options), defaultBudget: configuration.gas.defaultBudget)
             switch format {
             case "json":
                 let encoder = JSONEncoder()
@@ -63,17 +61,18 @@ struct BillingCommand: AsyncParsableCommand {
 
     struct Budget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Set a tenant's gas budget per month ('none' returns it to the default). A running server sees it within a minute.")
+            abstract: "Set a tenant's gas budget per month ('none' returns it to the default). A running server sees it within a second.")
         @OptionGroup var options: ConfigurationOptions
         @Argument(help: "Tenant.") var tenant: String
         @Argument(help: "Gas per month, or 'none'.") var budget: String
 
         func run() async throws {
             let tenantID = try parseTenant(tenant)
-            let value = try parseAmountOrNone(budget, name: "budget", minimum: 1).map { UInt64($0) }
-            let store = try openMetadata(options)
-            try await report { try await store.setGasBudget(value, of: tenantID) }
-            print(value.map { "\(tenantID): \($0) gas per month" } ?? "\(tenantID): default budget")
+            let value = try parseAmountOrNone(budget, name: "budget", minimum: 1)
+            try await withOperations(options) { operations, caller in
+                try await operations.gas.setBudget(value, of: tenantID, caller)
+                print(value.map { "\(tenantID): \($0) gas per month" } ?? "\(tenantID): default budget")
+            }
         }
     }
 }

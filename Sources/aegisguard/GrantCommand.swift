@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import ArgumentParser
 import Foundation
@@ -18,9 +19,10 @@ struct GrantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let grant = try parseGrant(repository, role: try parseRole(role))
-            let store = try openMetadata(options)
-            try await report { try await store.setGrant(grant.role, of: user, on: grant.pattern, in: grant.tenant) }
-            print("\(user) is \(grant.role.rawValue) on \(grant.pattern)")
+            try await withOperations(options) { operations, caller in
+                try await operations.members.grant(grant.role, to: user, on: grant.path, in: grant.tenant, caller)
+                print("\(user) is \(grant.role.rawValue) on \(grant.pattern)")
+            }
         }
     }
 
@@ -32,9 +34,10 @@ struct GrantCommand: AsyncParsableCommand {
 
         func run() async throws {
             let grant = try parseGrant(repository, role: .reader)
-            let store = try openMetadata(options)
-            try await report { try await store.setGrant(nil, of: user, on: grant.pattern, in: grant.tenant) }
-            print("removed \(user)'s grant on \(grant.pattern)")
+            try await withOperations(options) { operations, caller in
+                try await operations.members.revoke(from: user, on: grant.path, in: grant.tenant, caller)
+                print("removed \(user)'s grant on \(grant.pattern)")
+            }
         }
     }
 
@@ -44,11 +47,19 @@ struct GrantCommand: AsyncParsableCommand {
         @Argument(help: "Tenant.") var tenant: String
 
         func run() async throws {
-            for grant in try await openMetadata(options).grants(in: try parseTenant(tenant)) {
-                print("\(grant.user)\t\(grant.pattern)\t\(grant.role)")
+            let tenantID = try parseTenant(tenant)
+            try await withOperations(options) { operations, caller in
+                for grant in try await operations.members.grants(in: tenantID, caller) {
+                    print("\(grant.user)\t\(tenantID)/\(grant.repository)\t\(grant.role)")
+                }
             }
         }
     }
+}
+
+extension RepositoryGrant {
+    /// The pattern below its tenant (`app`, `team/*`).
+    fileprivate var path: String { String(pattern.dropFirst(tenant.value.count + 1)) }
 }
 
 private func parseGrant(_ pattern: String, role: Role) throws -> RepositoryGrant {

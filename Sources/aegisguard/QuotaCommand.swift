@@ -1,4 +1,5 @@
 import AegisCore
+import AegisOperations
 import AegisStore
 import ArgumentParser
 import Foundation
@@ -17,9 +18,10 @@ struct QuotaCommand: AsyncParsableCommand {
         func run() async throws {
             let tenantID = try parseTenant(tenant)
             let quota = try parseAmountOrNone(bytes, name: "bytes", minimum: 0)
-            let store = try openMetadata(options)
-            try await report { try await store.setStorageQuota(quota, of: tenantID) }
-            print(quota.map { "\(tenantID): storage quota \($0) bytes" } ?? "\(tenantID): no storage quota")
+            try await withOperations(options) { operations, caller in
+                try await operations.storage.setQuota(quota, of: tenantID, caller)
+                print(quota.map { "\(tenantID): storage quota \($0) bytes" } ?? "\(tenantID): no storage quota")
+            }
         }
     }
 

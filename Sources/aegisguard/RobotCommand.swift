@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import ArgumentParser
 import Foundation
@@ -20,12 +21,11 @@ struct RobotCommand: AsyncParsableCommand {
         func run() async throws {
             let tenantID = try parseTenant(tenant)
             let role = try parseRole(role)
-            let expiry = expiresDays.map { Date().addingTimeInterval(Double($0) * 86400) }
-            let identity = try openIdentity(options)
-            var key = ""
-            try await report { key = try await identity.createRobot(name, in: tenantID, role: role, expiresAt: expiry) }
-            print("user name: \(RobotName(tenant: tenantID, name: name))")
-            print("API key (shown once): \(key)")
+            try await withOperations(options) { operations, caller in
+                let (_, key) = try await operations.robots.create(name, in: tenantID, role: role, expiresInDays: expiresDays, caller)
+                print("user name: \(RobotName(tenant: tenantID, name: name))")
+                print("API key (shown once): \(key)")
+            }
         }
     }
 
@@ -35,9 +35,12 @@ struct RobotCommand: AsyncParsableCommand {
         @Argument(help: "Tenant.") var tenant: String
 
         func run() async throws {
-            for robot in try await openMetadata(options).robots(in: try parseTenant(tenant)) {
-                let state = robot.revokedAt != nil ? "revoked" : robot.expiresAt.map { "expires \($0.ISO8601Format())" } ?? "active"
-                print("\(RobotName(tenant: robot.tenant, name: robot.name))\t\(robot.role)\t\(state)")
+            let tenantID = try parseTenant(tenant)
+            try await withOperations(options) { operations, caller in
+                for robot in try await operations.robots.list(in: tenantID, caller) {
+                    let state = robot.revokedAt != nil ? "revoked" : robot.expiresAt.map { "expires \($0.ISO8601Format())" } ?? "active"
+                    print("\(RobotName(tenant: robot.tenant, name: robot.name))\t\(robot.role)\t\(state)")
+                }
             }
         }
     }
@@ -49,10 +52,11 @@ struct RobotCommand: AsyncParsableCommand {
         @Argument(help: "Robot name.") var name: String
 
         func run() async throws {
-            guard try await openMetadata(options).revokeRobot(name, in: try parseTenant(tenant), at: Date()) else {
-                throw ValidationError("no active robot '\(name)' in tenant '\(tenant)'")
+            let tenantID = try parseTenant(tenant)
+            try await withOperations(options) { operations, caller in
+                try await operations.robots.revoke(name, in: tenantID, caller)
+                print("revoked robot \(name); running servers stop accepting its key within a second")
             }
-            print("revoked robot \(name); servers stop accepting its key within the credential cache time")
         }
     }
 }
@@ -70,9 +74,11 @@ struct RepoCommand: AsyncParsableCommand {
         func run() async throws {
             let name: RepositoryName
             do { name = try RepositoryName(repository) } catch let error as RegistryError { throw ValidationError(error.message) }
-            let store = try openMetadata(options)
-            try await report { try await store.setPublic(isPublic, repository: name) }
-            print("\(name) is now \(isPublic ? "public" : "private")")
+            try await withOperations(options) { operations, caller in
+                let path = String(name.value.dropFirst(name.tenant.value.count + 1))
+                _ = try await operations.tenants.setVisibility(path, in: name.tenant, public: isPublic, caller)
+                print("\(name) is now \(isPublic ? "public" : "private")")
+            }
         }
     }
 }

@@ -1,9 +1,11 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisServer
 import AegisStore
 import ArgumentParser
 import Foundation
+import Logging
 
 /// Opens the metadata store of the configured data directory (the server may be running: SQLite
 /// WAL lets both work on it).
@@ -11,11 +13,23 @@ func openMetadata(_ options: ConfigurationOptions) throws -> any MetadataStore {
     try AegisStorage.openMetadata(try options.load())
 }
 
-/// The identity service over the configured store, hashing with the configured cost.
-func openIdentity(_ options: ConfigurationOptions) throws -> IdentityService {
+/// Runs a management command through the same operations as `/api/v1`, as the local operator:
+/// the same rules, the same events, the same audit records (written before the command ends). A
+/// running server sees the change through its change feed of the outbox.
+func withOperations(_ options: ConfigurationOptions, _ body: (Operations, Caller) async throws -> Void) async throws {
     let configuration = try options.load()
-    return IdentityService(
-        store: try openMetadata(options), hasher: PasswordHasher(rounds: configuration.auth.scryptRounds, blockSize: 8, parallelism: 1))
+    var logger = Logger(label: "aegisguard")
+    logger.logLevel = .error
+    let storage = try await AegisStorage.open(configuration)
+    let operations = buildOperations(configuration, storage: storage, logger: logger)
+    defer { try? storage.metadata.close() }
+    do {
+        try await report { try await body(operations, Caller.localOperator()) }
+    } catch {
+        try? await storage.metadata.appendAudit(operations.authorization.audit.drain())
+        throw error
+    }
+    try await storage.metadata.appendAudit(operations.authorization.audit.drain())
 }
 
 func parseTenant(_ name: String) throws -> TenantID {
@@ -40,6 +54,9 @@ func report(_ body: () async throws -> Void) async throws {
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
         throw ExitCode.failure
     } catch let error as RegistryError {
+        FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+        throw ExitCode.failure
+    } catch let error as OperationError {
         FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
         throw ExitCode.failure
     }

@@ -1,10 +1,11 @@
 import AegisCore
+import AegisOperations
 import AegisServer
 import AegisStore
 import ArgumentParser
 import Foundation
 
-/// `aegisguard tenant create|list|delete`, working on the store directly (the server may run or not).
+/// `aegisguard tenant create|list|delete` (the server may run or not).
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant", abstract: "Manage tenants.", subcommands: [Create.self, List.self, Delete.self])
@@ -15,10 +16,10 @@ struct TenantCommand: AsyncParsableCommand {
         @Argument(help: "Tenant name: the first component of its repository names.") var name: String
 
         func run() async throws {
-            let store = try openMetadata(options)
-            let tenant = try parseTenant(name)
-            try await report { _ = try await store.createTenant(tenant) }
-            print("created tenant \(tenant)")
+            try await withOperations(options) { operations, caller in
+                let tenant = try await operations.tenants.create(name, caller)
+                print("created tenant \(tenant.name)")
+            }
         }
     }
 
@@ -27,9 +28,10 @@ struct TenantCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let store = try openMetadata(options)
-            for tenant in try await store.tenants() {
-                print("\(tenant.name)\t\(tenant.createdAt.ISO8601Format())")
+            try await withOperations(options) { operations, caller in
+                for tenant in try await operations.tenants.list(caller) {
+                    print("\(tenant.name)\t\(tenant.createdAt.ISO8601Format())")
+                }
             }
         }
     }
@@ -40,10 +42,11 @@ struct TenantCommand: AsyncParsableCommand {
         @Argument(help: "Tenant name.") var name: String
 
         func run() async throws {
-            let store = try openMetadata(options)
             let tenant = try parseTenant(name)
-            try await report { try await store.deleteTenant(tenant) }
-            print("deleted tenant \(tenant)")
+            try await withOperations(options) { operations, caller in
+                try await operations.tenants.delete(tenant, caller)
+                print("deleted tenant \(tenant)")
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import ArgumentParser
 import Foundation
@@ -17,10 +18,11 @@ struct UserCommand: AsyncParsableCommand {
         @Flag(help: "Read the password (at least 12 characters) from standard input.") var passwordStdin = false
 
         func run() async throws {
-            let identity = try openIdentity(options)
             let (password, generated) = readSecret(fromStandardInput: passwordStdin)
-            try await report { try await identity.createUser(name: name, password: password, systemAdmin: admin) }
-            print(generated ? "created user \(name) with password \(password)" : "created user \(name)")
+            try await withOperations(options) { operations, caller in
+                try await operations.users.create(name, password: password, systemAdmin: admin, caller)
+                print(generated ? "created user \(name) with password \(password)" : "created user \(name)")
+            }
         }
     }
 
@@ -29,10 +31,11 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigurationOptions
 
         func run() async throws {
-            let store = try openMetadata(options)
-            for user in try await store.users() {
-                let roles = try await store.roles(of: user.name).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                print([user.name, user.isSystemAdmin ? "system-admin" : "-", roles.joined(separator: ",")].joined(separator: "\t"))
+            try await withOperations(options) { operations, caller in
+                for (user, roles) in try await operations.users.list(caller) {
+                    let roles = roles.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                    print([user.name, user.isSystemAdmin ? "system-admin" : "-", roles.joined(separator: ",")].joined(separator: "\t"))
+                }
             }
         }
     }
@@ -43,10 +46,10 @@ struct UserCommand: AsyncParsableCommand {
         @Argument(help: "User name.") var name: String
 
         func run() async throws {
-            guard try await openMetadata(options).deleteUser(named: name) else {
-                throw ValidationError("user '\(name)' does not exist")
+            try await withOperations(options) { operations, caller in
+                try await operations.users.delete(name, caller)
+                print("deleted user \(name)")
             }
-            print("deleted user \(name)")
         }
     }
 }
@@ -65,9 +68,10 @@ struct MemberCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (tenantID, role) = (try parseTenant(tenant), try parseRole(role))
-            let store = try openMetadata(options)
-            try await report { try await store.setRole(role, of: user, in: tenantID) }
-            print("\(user) is \(role.rawValue) in \(tenantID)")
+            try await withOperations(options) { operations, caller in
+                try await operations.members.set(user, role: role, in: tenantID, caller)
+                print("\(user) is \(role.rawValue) in \(tenantID)")
+            }
         }
     }
 
@@ -79,9 +83,10 @@ struct MemberCommand: AsyncParsableCommand {
 
         func run() async throws {
             let tenantID = try parseTenant(tenant)
-            let store = try openMetadata(options)
-            try await report { try await store.setRole(nil, of: user, in: tenantID) }
-            print("\(user) is no longer a member of \(tenantID)")
+            try await withOperations(options) { operations, caller in
+                try await operations.members.remove(user, from: tenantID, caller)
+                print("\(user) is no longer a member of \(tenantID)")
+            }
         }
     }
 
@@ -91,8 +96,9 @@ struct MemberCommand: AsyncParsableCommand {
         @Argument(help: "Tenant.") var tenant: String
 
         func run() async throws {
-            for member in try await openMetadata(options).members(of: try parseTenant(tenant)) {
-                print("\(member.user)\t\(member.role)")
+            let tenantID = try parseTenant(tenant)
+            try await withOperations(options) { operations, caller in
+                for member in try await operations.members.list(in: tenantID, caller) { print("\(member.user)\t\(member.role)") }
             }
         }
     }

@@ -40,7 +40,7 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-gas-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try SQLiteMetadataStore(path: path)
-        _ = try await store.createTenant(TenantID("acme"))
+        _ = try await store.transaction { try $0.insertTenant(TenantID("acme")) }
         try await body(store)
         try store.close()
     }
@@ -48,7 +48,7 @@ import Testing
     @Test func budgetsCountTheLedgerAndRefuseBeyond() async throws {
         try await withStore { store in
             let acme = try TenantID("acme")
-            try await store.setGasBudget(10_000, of: acme)
+            try await store.transaction { try $0.setGasBudget(10_000, of: acme) }
             try await store.appendCharges([
                 GasCharge(
                     time: Date(), tenant: "acme", principal: "user:a", operation: "manifest.put", repository: "acme/app", requestID: "r",

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisServer
 import AegisStore
 import Foundation
@@ -35,7 +36,7 @@ let testUsers: [(name: String, tenant: String, role: Role)] = [
 ]
 let testPassword = "correct-horse-battery"
 
-func createTestUsers(_ storage: AegisStorage, _ identity: IdentityService) async throws {
+func createTestUsers(_ storage: AegisStorage, _ identity: Operations) async throws {
     for user in testUsers {
         try await identity.createUser(name: user.name, password: testPassword)
         try await storage.metadata.setRole(user.role, of: user.name, in: TenantID(user.tenant))
@@ -205,7 +206,7 @@ func createTestUsers(_ storage: AegisStorage, _ identity: IdentityService) async
         try await registry.run(
             as: nil,
             prepare: { storage, identity in
-                key.value = try await identity.createRobot("ci", in: TenantID("acme"), role: .developer, expiresAt: nil)
+                key.value = try await identity.createRobot("ci", in: TenantID("acme"), role: .developer)
             }
         ) { client in
             let robot = basic("robot$acme+ci", key.value)
@@ -220,7 +221,7 @@ func createTestUsers(_ storage: AegisStorage, _ identity: IdentityService) async
         try await registry.run(
             as: nil,
             prepare: { storage, _ throws in
-                #expect(try await storage.metadata.revokeRobot("ci", in: TenantID("acme"), at: Date()))
+                #expect(try await storage.metadata.revokeRobot("ci", in: TenantID("acme")))
             }
         ) { client in
             try await client.execute(uri: "/v2/", method: .get, headers: [.authorization: basic("robot$acme+ci", key.value)]) {

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisGas
 import AegisServer
 import Foundation
 import Testing

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -7,28 +8,28 @@ import Hummingbird
 extension APIController {
     func addAuditRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/audit") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
-            return try await auditPage(tenant: tenant.value, request: request)
+            try await auditPage(tenant: try tenantParameter(context), request: request, caller: try await caller(request, context))
         }
         api.get("audit") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "readAudit", context: context)
-            return try await auditPage(tenant: nil, request: request)
+            try await auditPage(tenant: nil, request: request, caller: try await caller(request, context))
         }
     }
 
     /// Newest first; `before` is the `id` to continue below, `limit` 1…1000 (default 100).
-    private func auditPage(tenant: String?, request: Request) async throws -> Response {
+    private func auditPage(tenant: TenantID?, request: Request, caller: Caller) async throws -> Response {
         let limit = try pageLimit(request, default: 100, maximum: 1000)
-        let before = try request.query("before").map { text -> Int64 in
-            guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive record id") }
-            return value
-        }
-        let records = try await store.audit(tenant: tenant, before: before, limit: limit)
+        let before = try positiveID(request.query("before"), what: "record")
+        let records = try await operations.audit.records(of: tenant, before: before, limit: limit, caller)
         let next = records.count == limit ? records.last?.id : nil
         return try json(AuditPage(records: records.map(AuditView.init), next: next))
+    }
+
+    /// A `before` cursor. - Throws: 400 unless a positive integer.
+    func positiveID(_ text: String?, what: String) throws -> Int64? {
+        try text.map { text in
+            guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive \(what) id") }
+            return value
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -7,49 +8,26 @@ import Hummingbird
 extension APIController {
     func addGrantRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/grants") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
-            let grants = try await store.grants(in: tenant).map {
-                GrantView(user: $0.user, repository: String($0.pattern.dropFirst(tenant.value.count + 1)), role: $0.role.rawValue)
-            }
-            return try json(GrantList(grants: grants))
+            let caller = try await caller(request, context)
+            let grants = try await operations.members.grants(in: try tenantParameter(context), caller)
+            return try json(GrantList(grants: grants.map { GrantView(user: $0.user, repository: $0.repository, role: $0.role.rawValue) }))
         }
         api.put("tenants/:tenant/grants") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(NewGrant.self, from: request)
-            guard let role = Role(rawValue: body.role), role != .owner else {
-                throw APIError.badRequest("a grant's role is one of admin, maintainer, developer, reader, runner, auditor")
-            }
-            let grant = try pattern(body.repository, in: tenant, role: role)
-            try await translating { try await store.setGrant(role, of: body.user, on: grant.pattern, in: tenant) }
-            gate.identity.forgetCachedCredentials()
-            return try json(GrantView(user: body.user, repository: body.repository, role: role.rawValue))
+            try await operations.members.grant(try Self.role(body.role), to: body.user, on: body.repository, in: tenant, caller)
+            return try json(GrantView(user: body.user, repository: body.repository, role: body.role))
         }
         api.delete("tenants/:tenant/grants") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             guard let user = request.query("user"), let repository = request.query("repository") else {
                 throw APIError.badRequest("user and repository are required")
             }
-            let grant = try pattern(repository, in: tenant, role: .reader)
-            try await translating { try await store.setGrant(nil, of: user, on: grant.pattern, in: tenant) }
-            gate.identity.forgetCachedCredentials()
+            try await operations.members.revoke(from: user, on: repository, in: tenant, caller)
             return Response(status: .noContent)
         }
-    }
-
-    /// `app` or `team/*` below `tenant`, as a validated grant pattern.
-    private func pattern(_ repository: String, in tenant: TenantID, role: Role) throws -> RepositoryGrant {
-        guard repository.utf8.count <= Visibility.maxRepositoryLength,
-            let grant = try? RepositoryGrant(pattern: "\(tenant)/\(repository)", role: role)
-        else {
-            throw APIError.badRequest("repository must be a path below the tenant, optionally ending in /* (app, team/*)")
-        }
-        return grant
     }
 }
 

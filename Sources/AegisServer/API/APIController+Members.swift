@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -7,41 +8,31 @@ import Hummingbird
 extension APIController {
     func addMemberRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/members") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
-            let members = try await store.members(of: tenant).map { MemberView(user: $0.user, role: $0.role.rawValue) }
-            return try json(MemberList(members: members))
+            let caller = try await caller(request, context)
+            let members = try await operations.members.list(in: try tenantParameter(context), caller)
+            return try json(MemberList(members: members.map { MemberView(user: $0.user, role: $0.role.rawValue) }))
         }
         api.put("tenants/:tenant/members/:user") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
             let user = context.parameters.get("user") ?? ""
-            let body = try await decode(NewRole.self, from: request)
-            guard let role = Role(rawValue: body.role) else {
-                throw APIError.badRequest("role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            // Only owners (and system administrators) hand out the owner role.
-            if role == .owner, !principal.has(.manageTenant, in: tenant) {
-                throw APIError.forbidden("only owners may make owners")
-            }
-            try await translating { try await store.setRole(role, of: user, in: tenant) }
-            gate.identity.forgetCachedCredentials()
+            let role = try Self.role(try await decode(NewRole.self, from: request).role)
+            try await operations.members.set(user, role: role, in: tenant, caller)
             return try json(MemberView(user: user, role: role.rawValue))
         }
         api.delete("tenants/:tenant/members/:user") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.manageMembers, in: tenant, for: principal, request: request, context: context)
-            let user = context.parameters.get("user") ?? ""
-            guard try await store.members(of: tenant).contains(where: { $0.user == user }) else {
-                throw APIError.notFound("'\(user)' is not a member of '\(tenant)'")
-            }
-            try await translating { try await store.setRole(nil, of: user, in: tenant) }
-            gate.identity.forgetCachedCredentials()
+            let caller = try await caller(request, context)
+            try await operations.members.remove(context.parameters.get("user") ?? "", from: try tenantParameter(context), caller)
             return Response(status: .noContent)
         }
+    }
+
+    /// A role name from a body. - Throws: 400 naming the roles.
+    static func role(_ name: String) throws -> Role {
+        guard let role = Role(rawValue: name) else {
+            throw APIError.badRequest("role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return role
     }
 }
 

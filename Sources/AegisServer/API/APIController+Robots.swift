@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -7,36 +8,21 @@ import Hummingbird
 extension APIController {
     func addRobotRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/robots") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.manageRobots, in: tenant, for: principal, request: request, context: context)
-            return try json(RobotList(robots: try await store.robots(in: tenant).map { RobotView($0, key: nil) }))
+            let caller = try await caller(request, context)
+            let robots = try await operations.robots.list(in: try tenantParameter(context), caller)
+            return try json(RobotList(robots: robots.map { RobotView($0, key: nil) }))
         }
         api.post("tenants/:tenant/robots") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.manageRobots, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(NewRobot.self, from: request)
-            guard let role = Role(rawValue: body.role ?? "developer"), role != .owner else {
-                throw APIError.badRequest("a robot's role is one of admin, maintainer, developer, reader, runner, auditor")
-            }
-            if let days = body.expiresInDays, !(1...3650).contains(days) {
-                throw APIError.badRequest("expiresInDays must be between 1 and 3650")
-            }
-            let expiry = body.expiresInDays.map { Date().addingTimeInterval(Double($0) * 86400) }
-            let key = try await translating { try await gate.identity.createRobot(body.name, in: tenant, role: role, expiresAt: expiry) }
-            guard let robot = try await store.robot(body.name, in: tenant) else { throw APIError.notFound("robot vanished") }
+            let role = try Self.role(body.role ?? Role.developer.rawValue)
+            let (robot, key) = try await operations.robots.create(body.name, in: tenant, role: role, expiresInDays: body.expiresInDays, caller)
             return try json(RobotView(robot, key: key), status: .created)
         }
         api.delete("tenants/:tenant/robots/:robot") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.manageRobots, in: tenant, for: principal, request: request, context: context)
-            let name = context.parameters.get("robot") ?? ""
-            guard try await store.revokeRobot(name, in: tenant, at: Date()) else {
-                throw APIError.notFound("no active robot '\(name)' in '\(tenant)'")
-            }
-            gate.identity.forgetCachedCredentials()
+            let caller = try await caller(request, context)
+            try await operations.robots.revoke(context.parameters.get("robot") ?? "", in: try tenantParameter(context), caller)
             return Response(status: .noContent)
         }
     }

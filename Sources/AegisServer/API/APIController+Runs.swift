@@ -1,6 +1,6 @@
 import AegisAuth
 import AegisCore
-import AegisGas
+import AegisOperations
 import AegisStore
 import AegisWasm
 import Foundation
@@ -13,89 +13,26 @@ extension APIController {
 
     func addRunRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.post("tenants/:tenant/runs") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.run, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(NewRun.self, from: request, limit: Self.maxRunBodyBytes)
-            let (repository, reference) = try Self.artifact(body.reference, in: tenant)
-            guard let meter = context.gas else { throw APIError.badRequest("gas metering is off: runs need a gas limit to be bounded") }
             let stdin = try body.stdin.map { text -> [UInt8] in
                 guard let data = Data(base64Encoded: text) else { throw APIError.badRequest("stdin must be base64") }
                 return Array(data)
             }
-            try await startRun(meter, tenant: tenant, principal: principal, repository: repository, gasLimit: body.gasLimit)
-            let target: WasmRunner.Target
-            do {
-                target = try await runner.resolve(repository, reference, component: body.component)
-            } catch let error as RegistryError where error.code.status == 404 {
-                throw APIError.notFound(error.message)
-            } catch let error as WasmError {
-                throw APIError(status: .unprocessableContent, title: "Not Runnable", detail: error.description)
-            }
-            let input = RunInput(
-                program: repository.value, arguments: body.args ?? [], environment: body.env ?? [:], stdin: stdin ?? [])
-            let result: RunResult
-            do {
-                result = try await runner.run(target, input: input, meter: meter)
-            } catch is WasmBusy {
-                throw APIError.sandboxBusy(.tooManyRequests)
-            } catch let error as WasmError {
-                throw APIError(status: .unprocessableContent, title: "Not Runnable", detail: error.description)
-            }
-            runner.record(target, result, meter: meter, principal: principal.description, requestID: context.id, trigger: "api")
-            audit(
-                principal, action: "run", resource: "\(repository)@\(target.digest)", tenant: tenant.value, allowed: true,
-                reason: result.status.rawValue, context)
-            return try json(RunView(target: target, result: result, gasUsed: meter.reading.used))
+            let run = RunOperations.Request(
+                reference: body.reference, component: body.component, arguments: body.args ?? [], environment: body.env ?? [:],
+                stdin: stdin ?? [], gasLimit: body.gasLimit)
+            let outcome = try await operations.runs.run(run, in: tenant, caller)
+            return try json(RunView(outcome))
         }
         api.get("tenants/:tenant/runs") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
             let limit = try pageLimit(request, default: 100, maximum: 1000)
-            let before = try request.query("before").map { text -> Int64 in
-                guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive run id") }
-                return value
-            }
-            return try json(RunList(runs: try await store.runs(of: tenant, before: before, limit: limit).map(RunRecordView.init)))
+            let runs = try await operations.runs.list(in: tenant, before: try positiveID(request.query("before"), what: "run"), limit: limit, caller)
+            return try json(RunList(runs: runs.map(RunRecordView.init)))
         }
-    }
-
-    /// Switches a request's meter from the API call to a run: its limit (the body's `gasLimit`, at
-    /// most `gas.max_limit`), all of it reserved against the budget, and the run's intrinsic gas.
-    func startRun(_ meter: GasMeter, tenant: TenantID, principal: Principal, repository: RepositoryName, gasLimit: Int64?) async throws {
-        let limit = try gasLimit.map { requested -> UInt64 in
-            guard requested > 0, UInt64(requested) <= gas.settings.maxLimit else {
-                throw APIError.badRequest("gasLimit must be 1 to \(gas.settings.maxLimit)")
-            }
-            return UInt64(requested)
-        }
-        meter.bill(tenant, principal: principal.description, repository: repository.value, operation: .wasmRun)
-        meter.setLimit(max(limit ?? gas.settings.defaultLimit, meter.reading.used))
-        if let reservation = meter.reservation { gas.accounts.settle(reservation, used: 0) }
-        do {
-            meter.reservation = try await gas.accounts.reserve(meter.reading.limit, for: tenant)
-            try meter.charge(gas.schedule.intrinsic(.wasmRun))
-        } catch let error as RegistryError {
-            throw APIError.forbidden("\(error.message) (\(error.detail?["reason"] ?? "gas"))")
-        }
-    }
-
-    /// `<tenant>/<path>:<tag>` or `<tenant>/<path>@<digest>`, inside `tenant`.
-    static func artifact(_ text: String, in tenant: TenantID) throws -> (RepositoryName, Reference) {
-        let name: Substring, reference: Substring
-        if let at = text.firstIndex(of: "@") {
-            (name, reference) = (text[..<at], text[text.index(after: at)...])
-        } else if let colon = text.lastIndex(of: ":"), !text[colon...].contains("/") {
-            (name, reference) = (text[..<colon], text[text.index(after: colon)...])
-        } else {
-            (name, reference) = (Substring(text), "latest")
-        }
-        guard let repository = try? RepositoryName(name), let parsed = try? Reference(parsing: reference) else {
-            throw APIError.badRequest("reference must be <tenant>/<repository>:<tag> or <tenant>/<repository>@<digest>")
-        }
-        guard repository.tenant == tenant else { throw APIError.notFound("repository '\(repository)' is not in tenant '\(tenant)'") }
-        return (repository, parsed)
     }
 }
 
@@ -125,7 +62,8 @@ struct RunView: Encodable {
     var digest: String
     var component: String?
 
-    init(target: WasmRunner.Target, result: RunResult, gasUsed: UInt64) {
+    init(_ outcome: RunOperations.Outcome) {
+        let (target, result, gasUsed) = (outcome.target, outcome.result, outcome.gasUsed)
         status = result.status.rawValue
         exitCode = result.exitCode
         message = result.message

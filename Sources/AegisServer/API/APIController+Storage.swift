@@ -1,6 +1,7 @@
 import AegisAuth
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -8,37 +9,28 @@ import Hummingbird
 extension APIController {
     func addStorageRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants/:tenant/storage") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
-            return try json(
-                StorageView(tenant: tenant.value, used: try await store.storageUsed(by: tenant), quota: try await store.storageQuota(of: tenant)))
+            let (used, quota) = try await operations.storage.usage(of: tenant, caller)
+            return try json(StorageView(tenant: tenant.value, used: used, quota: quota))
         }
         api.get("tenants/:tenant/storage/hints") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.readAudit, in: tenant, for: principal, request: request, context: context)
-            let limit = try pageLimit(request, default: 20, maximum: 1000)
-            let efficiency = try await store.efficiency(of: tenant, limit: limit)
-            return try json(
-                StorageHints(
-                    tenant: tenant.value, storedBytes: try await store.storageUsed(by: tenant), efficiency: efficiency,
-                    storageGasPerMonth: gas.schedule.storage(bytes: efficiency.reclaimableBytes, seconds: 30 * 86400)))
+            let (stored, efficiency, gasPerMonth) = try await operations.storage.hints(
+                for: tenant, limit: try pageLimit(request, default: 20, maximum: 1000), caller)
+            return try json(StorageHints(tenant: tenant.value, storedBytes: stored, efficiency: efficiency, storageGasPerMonth: gasPerMonth))
         }
         api.put("tenants/:tenant/storage/quota") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "setStorageQuota", context: context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
             let body = try await decode(NewQuota.self, from: request)
-            guard body.quota >= 0 else { throw APIError.badRequest("quota must not be negative (DELETE removes it)") }
-            try await translating { try await store.setStorageQuota(body.quota, of: tenant) }
-            return try json(StorageView(tenant: tenant.value, used: try await store.storageUsed(by: tenant), quota: body.quota))
+            try await operations.storage.setQuota(body.quota, of: tenant, caller)
+            return try json(StorageView(tenant: tenant.value, used: try await operations.store.storageUsed(by: tenant), quota: body.quota))
         }
         api.delete("tenants/:tenant/storage/quota") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "setStorageQuota", context: context)
-            let tenant = try tenantParameter(context)
-            try await translating { try await store.setStorageQuota(nil, of: tenant) }
+            let caller = try await caller(request, context)
+            try await operations.storage.setQuota(nil, of: try tenantParameter(context), caller)
             return Response(status: .noContent)
         }
     }

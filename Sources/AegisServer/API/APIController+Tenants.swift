@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -7,41 +8,28 @@ import Hummingbird
 extension APIController {
     func addTenantRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("tenants") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenants = try await store.tenants().filter { principal.isSystemAdmin || principal.roles[$0.name] != nil }
+            let tenants = try await operations.tenants.list(try await caller(request, context))
             return try json(TenantList(tenants: tenants.map(TenantView.init)))
         }
         api.post("tenants") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "createTenant", context: context)
+            let caller = try await caller(request, context)
             let body = try await decode(NewTenant.self, from: request)
-            let record = try await translating { try await store.createTenant(try TenantID(body.name)) }
-            return try json(TenantView(record), status: .created)
+            return try json(TenantView(try await operations.tenants.create(body.name, caller)), status: .created)
         }
         api.get("tenants/:tenant") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.pull, in: tenant, for: principal, request: request, context: context)
-            guard let record = try await store.tenant(tenant) else { throw APIError.notFound("tenant '\(tenant)' does not exist") }
-            return try json(TenantView(record))
+            let caller = try await caller(request, context)
+            return try json(TenantView(try await operations.tenants.get(try tenantParameter(context), caller)))
         }
         api.delete("tenants/:tenant") { request, context in
-            let principal = try await authenticate(request, context)
-            let tenant = try tenantParameter(context)
-            try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
-            try await translating { try await store.deleteTenant(tenant) }
+            let caller = try await caller(request, context)
+            try await operations.tenants.delete(try tenantParameter(context), caller)
             return Response(status: .noContent)
         }
         api.put("tenants/:tenant/visibility") { request, context in
-            let principal = try await authenticate(request, context)
+            let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            try await require(.manageTenant, in: tenant, for: principal, request: request, context: context)
             let body = try await decode(Visibility.self, from: request)
-            guard body.repository.utf8.count <= Visibility.maxRepositoryLength else {
-                throw APIError.badRequest("repository paths are at most \(Visibility.maxRepositoryLength) bytes")
-            }
-            let name = try await translating { try RepositoryName("\(tenant)/\(body.repository)") }
-            try await translating { try await store.setPublic(body.public, repository: name) }
+            let name = try await operations.tenants.setVisibility(body.repository, in: tenant, public: body.public, caller)
             return try json(VisibilityView(repository: name.value, public: body.public))
         }
     }
@@ -67,8 +55,6 @@ struct NewTenant: APIRequestBody {
 }
 
 struct Visibility: APIRequestBody {
-    /// Leaves room for the tenant and a registry host within the 255-byte name limit.
-    static let maxRepositoryLength = 180
     static let fields: Set<String> = ["repository", "public"]
     /// The repository path below the tenant (`app` or `models/resnet`).
     var repository: String

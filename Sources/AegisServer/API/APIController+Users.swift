@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import Hummingbird
@@ -7,31 +8,18 @@ import Hummingbird
 extension APIController {
     func addUserRoutes(to api: RouterGroup<AegisRequestContext>) {
         api.get("users") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "listUsers", context: context)
-            var users: [UserView] = []
-            for user in try await store.users() {
-                users.append(UserView(user, roles: try await store.roles(of: user.name)))
-            }
-            return try json(UserList(users: users))
+            let users = try await operations.users.list(try await caller(request, context))
+            return try json(UserList(users: users.map { UserView($0.user, roles: $0.roles) }))
         }
         api.post("users") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "createUser", context: context)
+            let caller = try await caller(request, context)
             let body = try await decode(NewUser.self, from: request)
-            try await translating {
-                try await gate.identity.createUser(name: body.name, password: body.password, systemAdmin: body.systemAdmin ?? false)
-            }
-            guard let user = try await store.user(named: body.name) else { throw APIError.notFound("user vanished") }
+            let user = try await operations.users.create(body.name, password: body.password, systemAdmin: body.systemAdmin ?? false, caller)
             return try json(UserView(user, roles: [:]), status: .created)
         }
         api.delete("users/:user") { request, context in
-            let principal = try await authenticate(request, context)
-            try requireSystemAdmin(principal, action: "deleteUser", context: context)
-            let name = context.parameters.get("user") ?? ""
-            guard name != principal.name else { throw APIError.conflict("you cannot delete yourself") }
-            guard try await store.deleteUser(named: name) else { throw APIError.notFound("user '\(name)' does not exist") }
-            gate.identity.forgetCachedCredentials()
+            let caller = try await caller(request, context)
+            try await operations.users.delete(context.parameters.get("user") ?? "", caller)
             return Response(status: .noContent)
         }
     }

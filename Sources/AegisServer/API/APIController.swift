@@ -1,21 +1,20 @@
 import AegisAuth
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// The management API, `/api/v1`: tenants, users, memberships, robots, public repositories and
-/// the audit log. JSON in and out; errors as problem+json; the same credentials as `/v2` (Basic or a
-/// bearer token), authorized by the principal's current roles and audited like every `/v2` decision.
-/// Its contract is `openapi.json` beside this file, served at `/api/v1/openapi.json`.
+/// The management API, `/api/v1`: an adapter over `Operations` (parse the request, call the
+/// operation, render its answer as JSON). Errors are problem+json with the operation's `code`; the
+/// same credentials as `/v2` (Basic or a bearer token). Its contract is `OpenAPIDocument`, served at
+/// `/api/v1/openapi.json`.
 struct APIController: Sendable {
     let gate: AccessGate
-    let store: any MetadataStore
-    let gas: GasContext
-    let runner: WasmRunner
+    let operations: Operations
     let wagi: WAGIController
 
     /// Largest JSON body accepted.
@@ -58,67 +57,20 @@ struct APIController: Sendable {
     }
 
     private func me(_ request: Request, _ context: AegisRequestContext) async throws -> Response {
-        let principal = try await authenticate(request, context)
+        let principal = try await caller(request, context).principal
         return try json(
             Me(
                 name: principal.name, kind: principal.kind.rawValue, systemAdmin: principal.isSystemAdmin,
                 roles: Dictionary(uniqueKeysWithValues: principal.roles.map { ($0.key.value, $0.value.rawValue) })))
     }
 
-    /// The caller; anonymous callers get 401 with a challenge. The request's gas is attributed to it.
-    func authenticate(_ request: Request, _ context: AegisRequestContext) async throws -> Principal {
+    /// The caller of an API request; anonymous callers get 401 with a challenge. The request's
+    /// gas is attributed to it.
+    func caller(_ request: Request, _ context: AegisRequestContext) async throws -> Caller {
         let principal = try await gate.apiPrincipal(request)
         guard principal.kind != .anonymous else { throw gate.authenticationRequired(request) }
         context.gas?.attribute(to: principal.description)
-        return principal
-    }
-
-    /// Checks a tenant permission. Callers with no role in the tenant get 404, exactly as for a
-    /// tenant that does not exist; members without the permission get 403.
-    func require(_ permission: Permission, in tenant: TenantID, for principal: Principal, request: Request, context: AegisRequestContext)
-        async throws
-    {
-        let allowed = principal.has(permission, in: tenant)
-        let reason =
-            allowed
-            ? (principal.isSystemAdmin ? "system administrator" : "role \(principal.roles[tenant]?.rawValue ?? "") grants \(permission.rawValue)")
-            : principal.roles[tenant].map { "role \($0.rawValue) does not grant \(permission.rawValue)" } ?? "no role in \(tenant)"
-        audit(
-            principal, action: "api:\(permission.rawValue)", resource: "tenant:\(tenant)", tenant: tenant.value, allowed: allowed, reason: reason,
-            context)
-        guard allowed else {
-            if principal.roles[tenant] == nil { throw APIError.notFound("tenant '\(tenant)' does not exist") }
-            throw APIError.forbidden("your role in '\(tenant)' does not allow this")
-        }
-        guard try await store.tenant(tenant) != nil else { throw APIError.notFound("tenant '\(tenant)' does not exist") }
-        // Management calls are billed to the tenant they manage, within its budget.
-        if let meter = context.gas {
-            meter.bill(tenant, principal: principal.description, repository: nil, operation: .apiCall)
-            let intrinsic = gas.schedule.intrinsic(.apiCall)
-            do {
-                meter.reservation = try await gas.accounts.reserve(intrinsic, for: tenant)
-                try meter.charge(intrinsic)
-            } catch let error as RegistryError {
-                throw APIError.forbidden("\(error.message) (\(error.detail?["reason"] ?? "gas"))")
-            }
-        }
-    }
-
-    /// Checks that the caller is a system administrator.
-    func requireSystemAdmin(_ principal: Principal, action: String, context: AegisRequestContext) throws {
-        audit(
-            principal, action: "api:\(action)", resource: "registry", tenant: nil, allowed: principal.isSystemAdmin,
-            reason: principal.isSystemAdmin ? "system administrator" : "not a system administrator", context)
-        guard principal.isSystemAdmin else { throw APIError.forbidden("only system administrators may do this") }
-    }
-
-    func audit(
-        _ principal: Principal, action: String, resource: String, tenant: String?, allowed: Bool, reason: String, _ context: AegisRequestContext
-    ) {
-        gate.audit.record(
-            AuditRecord(
-                time: Date(), requestID: context.id, principal: principal.description, tenant: tenant, action: action, resource: resource,
-                allowed: allowed, reason: reason))
+        return Caller(principal: principal, requestID: context.id, meter: context.gas)
     }
 
     func tenantParameter(_ context: AegisRequestContext) throws -> TenantID {
@@ -162,19 +114,6 @@ struct APIController: Sendable {
     func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try JSONEncoder.registry.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// Store and identity errors in API terms.
-    func translating<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as StoreError {
-            throw error.code == .conflict ? APIError.conflict(error.message) : APIError.notFound(error.message)
-        } catch let error as AuthError {
-            throw APIError.badRequest(error.message)
-        } catch let error as RegistryError {
-            throw APIError.badRequest(error.message)
-        }
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -12,6 +12,8 @@ struct APIError: HTTPResponseError {
     var detail: String
     /// The machine-readable code (`not_found`, `bad_request`, …); by default the status's.
     var code: String? = nil
+    /// A finer reason (`out_of_gas`, `storage_quota_exceeded`, …), when there is one.
+    var reason: String? = nil
     /// A `WWW-Authenticate` challenge for 401s.
     var challenge: String? = nil
     /// The `Allow` header for 405s.
@@ -29,7 +31,8 @@ struct APIError: HTTPResponseError {
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        let document = Problem(type: "about:blank", title: title, status: Int(status.code), detail: detail, code: code ?? Self.code(for: status))
+        let document = Problem(
+            type: "about:blank", title: title, status: Int(status.code), detail: detail, code: code ?? Self.code(for: status), reason: reason)
         var headers: HTTPFields = [.contentType: "application/problem+json", .cacheControl: "no-store"]
         if let challenge { headers[.wwwAuthenticate] = challenge }
         if let allow { headers[.allow] = allow }
@@ -56,6 +59,7 @@ private struct Problem: Encodable {
     var status: Int
     var detail: String
     var code: String
+    var reason: String?
 }
 
 extension AccessGate {

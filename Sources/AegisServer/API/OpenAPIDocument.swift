@@ -2555,6 +2555,10 @@ enum OpenAPIDocument {
                   "code": {
                     "type": "string",
                     "description": "A stable, machine-readable error code (snake_case)"
+                  },
+                  "reason": {
+                    "type": "string",
+                    "description": "A finer reason where there is one: out_of_gas, budget_exhausted, storage_quota_exceeded, …"
                   }
                 },
                 "required": [

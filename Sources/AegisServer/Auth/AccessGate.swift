@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisStore
 import Foundation
 import HTTPTypes
@@ -189,29 +190,5 @@ struct AccessGate: Sendable {
             let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
         else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-    }
-}
-
-/// Which repositories are public, cached for a few seconds (the flag is read on every anonymous
-/// or Basic pull; a change takes effect within `ttl`).
-final class PublicRepositoryCache: Sendable {
-    private let store: any IdentityStore
-    private let ttl: TimeInterval
-    private let entries = Mutex<[RepositoryName: (isPublic: Bool, until: Date)]>([:])
-
-    init(store: any IdentityStore, ttl: TimeInterval = 5) {
-        self.store = store
-        self.ttl = ttl
-    }
-
-    func isPublic(_ name: RepositoryName) async throws -> Bool {
-        let now = Date()
-        if let hit = entries.withLock({ $0[name] }), hit.until > now { return hit.isPublic }
-        let isPublic = try await store.isPublic(name)
-        entries.withLock { entries in
-            if entries.count > 100_000 { entries.removeAll(keepingCapacity: true) }
-            entries[name] = (isPublic, now.addingTimeInterval(ttl))
-        }
-        return isPublic
     }
 }

@@ -1,6 +1,7 @@
 import AegisAuth
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisStore
 import Foundation
 import HTTPTypes
@@ -11,7 +12,7 @@ import NIOCore
 /// (`/.well-known/jwks.json`) that verify its tokens.
 struct TokenController: Sendable {
     let gate: AccessGate
-    let gas: GasContext
+    let metering: Metering
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         router.get("/token") { request, context in try await get(request, context: context) }
@@ -91,14 +92,14 @@ struct TokenController: Sendable {
         }
         gate.audit.record(
             tokenRecord(context, principal: principal.description, allowed: true, reason: "token issued", scopes: granted))
-        bill(context.gas, principal: principal, granted: granted)
+        await bill(context.gas, principal: principal, granted: granted)
         return try json(document, status: .ok)
     }
 
     /// A token for one tenant's repositories is that tenant's cost; any other (anonymous, registry
     /// scopes, several tenants) is the registry's own (see `GasMiddleware`). Never refused for
     /// budget: the operations the token allows are.
-    private func bill(_ meter: GasMeter?, principal: Principal, granted: [ResourceScope]) {
+    private func bill(_ meter: GasMeter?, principal: Principal, granted: [ResourceScope]) async {
         guard let meter else { return }
         meter.attribute(to: principal.description)
         let tenants = Set(
@@ -107,8 +108,7 @@ struct TokenController: Sendable {
             })
         guard principal.kind != .anonymous, tenants.count == 1, granted.allSatisfy({ $0.type == "repository" }), let tenant = tenants.first
         else { return }
-        meter.bill(tenant, principal: principal.description, repository: nil, operation: .tokenIssue)
-        try? meter.charge(gas.schedule.intrinsic(.tokenIssue))
+        try? await metering.bill(meter, to: tenant, principal: principal.description, repository: nil, operation: .tokenIssue, reserving: .nothing)
     }
 
     private func checkService(_ service: String?) throws {

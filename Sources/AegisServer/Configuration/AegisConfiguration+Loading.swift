@@ -1,5 +1,7 @@
 import AegisAuth
 import AegisCore
+import AegisGas
+import AegisWasm
 import Foundation
 import TOMLKit
 

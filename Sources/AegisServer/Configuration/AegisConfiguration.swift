@@ -1,5 +1,7 @@
 import AegisAuth
 import AegisCore
+import AegisGas
+import AegisWasm
 import Foundation
 
 /// Everything `aegisguard serve` can be told. Every setting has a default that works with no
@@ -33,49 +35,11 @@ public struct AegisConfiguration: Sendable, Hashable {
     /// The WASM sandbox.
     public var wasm = WasmSettings()
 
-    /// Bounds of WASM runs (`docs/WASM.md`).
-    public struct WasmSettings: Sendable, Hashable {
-        /// Linear memory a guest may have.
-        public var memoryBytes = 64 << 20
-        /// Wall-clock bound of a run, checked at every host call.
-        public var timeoutSeconds = 10
-        /// Bytes of stdout and of stderr kept per run.
-        public var maxOutputBytes = 1 << 20
-        /// Largest module the registry will run.
-        public var maxModuleBytes = 32 << 20
-        /// Largest total of files mounted into a run (Spin component files).
-        public var maxMountedBytes = 64 << 20
-        /// Runs executing at once (more wait); 0 is one per core.
-        public var threads = 0
-        /// Runs that may wait for a thread; more are refused (429 on the API, 503 on apps).
-        public var maxQueuedRuns = 64
+    /// Bounds of WASM runs (see `WasmSettings`).
+    public typealias WasmSettings = AegisWasm.WasmSettings
 
-        public init() {}
-    }
-
-    /// Gas limits, budgets and price.
-    public struct GasSettings: Sendable, Hashable {
-        /// Whether requests are metered at all. Off, nothing is charged, no gas headers are sent
-        /// and budgets, prices and storage gas do nothing (storage quotas still hold): for
-        /// installations that bill nobody, and to measure what metering costs.
-        public var metering = true
-        /// A request's gas limit when it names none.
-        public var defaultLimit: UInt64 = 20_000_000
-        /// The most a request may ask for with `Aegis-Gas-Limit`.
-        public var maxLimit: UInt64 = 1_000_000_000
-        /// Each tenant's budget per calendar month unless set per tenant; nil is unlimited.
-        public var defaultBudget: UInt64?
-        /// Price per gas in nano-credits (the fee market moves it; this is its floor).
-        public var price: UInt64 = 1
-        /// Gas the node can process per fee interval; the market targets half of it.
-        public var capacityPerInterval: UInt64 = 200_000_000
-        /// Seconds per fee-market interval.
-        public var feeIntervalSeconds = 10
-        /// Seconds between two storage-gas accruals.
-        public var storageAccrualSeconds = 3600
-
-        public init() {}
-    }
+    /// Gas limits, budgets and price (see `GasSettings`).
+    public typealias GasSettings = AegisGas.GasSettings
 
     /// Settings of the token service and password hashing.
     public struct AuthSettings: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import AegisCore
+import AegisOperations
 import Hummingbird
 import Logging
 import NIOCore
@@ -39,6 +40,9 @@ struct ErrorMiddleware: RouterMiddleware {
                 context.logger.error("registry failure", metadata: ["error": "\(error)"])
             }
             return try error.response(from: request, context: context)
+        case let error as OperationError:
+            return try (Surface(request) == .registry ? RegistryError(error) as any HTTPResponseError : APIError(error))
+                .response(from: request, context: context)
         case let error as HTTPError:
             // The framework's own answers (no route for a path): in the surface's shape too.
             var failure = APIError(status: error.status, title: error.status.reasonPhrase, detail: error.body ?? "no such endpoint")

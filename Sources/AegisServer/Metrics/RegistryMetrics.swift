@@ -1,12 +1,14 @@
 import AegisCore
 import AegisGas
+import AegisOperations
+import AegisStore
 import Foundation
 import Prometheus
 import Synchronization
 
 /// The Prometheus metrics of one server, in its own collector registry (not the process-wide
 /// swift-metrics bootstrap, so several servers — tests — can live in one process).
-struct RegistryMetrics: Sendable {
+struct RegistryMetrics: UsageObserver {
     let registry = PrometheusCollectorRegistry()
     /// Collectors by label values: looked up once, then reused on every request.
     private let requestCollectors = CollectorCache<RequestKey, RequestCollectorSet>()
@@ -45,13 +47,14 @@ struct RegistryMetrics: Sendable {
         if responseBytes > 0 { collectors.responseBytes.increment(by: responseBytes) }
     }
 
-    func gasCharged(_ reading: GasReading, tenant: TenantID, operation: GasOperation, remaining: UInt64?) {
+    func observe(_ usage: UsageRecord, remaining: UInt64?) {
+        let (tenant, operation) = (usage.tenant, usage.operation)
         gasCounters.value(GasKey(tenant: tenant, operation: operation)) {
             registry.makeCounter(
                 descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "used", unitName: "total", helpText: "Gas charged"),
                 labels: [("tenant", tenant.value), ("operation", operation.rawValue)])
-        }.increment(by: Int64(clamping: reading.used))
-        if reading.exhausted {
+        }.increment(by: Int64(clamping: usage.gasUsed))
+        if usage.outOfGas {
             registry.makeCounter(
                 descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "out_of_gas", unitName: "total", helpText: "Requests out of gas"),
                 labels: [("tenant", tenant.value)]
@@ -70,7 +73,8 @@ struct RegistryMetrics: Sendable {
 
     /// A finished WASM run: counted by tenant, trigger (`api`, `wagi`) and result kind, its fuel
     /// summed per tenant, its duration in a histogram per trigger.
-    func wasmRun(tenant: String, trigger: String, status: String, fuel: UInt64, duration: Duration) {
+    func observe(_ run: RunRecord, duration: Duration) {
+        let (tenant, trigger, status, fuel) = (run.tenant, run.trigger, run.status, run.fuelUsed)
         let collectors = wasmCollectors.value(WasmRunKey(tenant: tenant, trigger: trigger, status: status)) {
             WasmRunCollectors(
                 runs: registry.makeCounter(

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisStore
 import Foundation
 import HTTPTypes
@@ -14,13 +15,13 @@ import Hummingbird
 /// registry-wide API calls, key sets, metrics scrapes — is charged to the registry's own account,
 /// `_registry`, a name no tenant can have; so the ledger holds every request.
 struct GasMiddleware: RouterMiddleware {
-    let gas: GasContext
+    let metering: Metering
 
     func handle(
         _ request: Request, context: AegisRequestContext, next: (Request, AegisRequestContext) async throws -> Response
     ) async throws -> Response {
         var context = context
-        let meter = GasMeter(limit: gas.settings.defaultLimit, price: gas.feeMarket.baseFee)
+        let meter = metering.meter()
         context.gas = meter
         var response: Response
         do {
@@ -29,53 +30,14 @@ struct GasMiddleware: RouterMiddleware {
             // Rendered here, so that error answers carry the gas headers too.
             response = try ErrorMiddleware.render(error, request: request, context: context)
         }
-        let reading = settle(meter, request: request, requestID: context.id)
-        response.headers[.aegisGasUsed] = String(reading.used)
-        response.headers[.aegisGasLimit] = String(reading.limit)
-        response.headers[.aegisGasPrice] = String(reading.price)
+        let path = request.uri.path
+        let fallback: GasOperation = path == "/token" ? .tokenIssue : path.hasPrefix("/api/") ? .apiCall : .registryRequest
+        let usage = metering.settle(meter, requestID: context.id, fallback: fallback)
+        response.headers[.aegisGasUsed] = String(usage.gasUsed)
+        response.headers[.aegisGasLimit] = String(usage.gasLimit)
+        response.headers[.aegisGasPrice] = String(usage.price)
         return response
     }
-
-    @discardableResult
-    private func settle(_ meter: GasMeter, request: Request, requestID: String) -> GasReading {
-        if !meter.isBilled { billToRegistry(meter, path: request.uri.path) }
-        let reading = meter.reading
-        guard let tenant = reading.tenant, let operation = reading.operation else { return reading }
-        gas.feeMarket.record(reading.used)
-        if let reservation = meter.reservation {
-            gas.accounts.settle(reservation, used: reading.used)
-        } else {
-            gas.accounts.record(reading.used, for: tenant)
-        }
-        let remaining = gas.accounts.snapshot(tenant).flatMap { account in
-            account.budget.map { $0 > account.used ? $0 - account.used : 0 }
-        }
-        gas.metrics.gasCharged(reading, tenant: tenant, operation: operation, remaining: remaining)
-        gas.ledger.record(
-            GasCharge(
-                time: Date(), tenant: tenant.value, principal: reading.principal, operation: operation.rawValue,
-                repository: reading.repository, requestID: requestID, gas: reading.used, price: reading.price,
-                schedule: gas.schedule.version, outOfGas: reading.exhausted))
-        return reading
-    }
-
-    /// Charges the intrinsic gas of a request no tenant paid for to the registry's account.
-    private func billToRegistry(_ meter: GasMeter, path: String) {
-        let operation: GasOperation =
-            path == "/token" ? .tokenIssue : path.hasPrefix("/api/") ? .apiCall : .registryRequest
-        meter.bill(GasAccounts.registry, principal: meter.reading.principal, repository: nil, operation: operation)
-        if meter.reading.used == 0 { try? meter.charge(gas.schedule.intrinsic(operation)) }
-    }
-}
-
-/// The gas machinery shared by the surfaces.
-struct GasContext: Sendable {
-    let schedule: GasSchedule
-    let settings: AegisConfiguration.GasSettings
-    let accounts: GasAccounts
-    let ledger: GasLedgerLog
-    let feeMarket: FeeMarket
-    let metrics: RegistryMetrics
 }
 
 extension HTTPField.Name {

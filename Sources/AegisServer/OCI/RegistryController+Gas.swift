@@ -1,6 +1,7 @@
 import AegisAuth
 import AegisCore
 import AegisGas
+import AegisOperations
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -8,25 +9,16 @@ import NIOHTTP1
 
 extension RegistryController {
     /// Bills the request to its repository's tenant, applies the client's gas limit, reserves what
-    /// is known up front and charges the intrinsic gas — all before any work.
+    /// is known up front (intrinsic gas and a declared body's ingress) and charges the intrinsic
+    /// gas — all before any work.
     func meter(_ route: OCIRoute, access: Access, request: Request, context: AegisRequestContext) async throws {
         guard let meter = context.gas, let repository = route.repository else { return }
         let operation = route.gasOperation(for: request.method, query: request.uri.query)
-        try gas.applyClientLimit(request, to: meter)
-        meter.bill(repository.tenant, principal: AccessGate.describe(access.credential), repository: repository.value, operation: operation)
-        let intrinsic = gas.schedule.intrinsic(operation)
-        let declared = request.contentLength.map { gas.schedule.ingress(bytes: $0) } ?? 0
-        meter.reservation = try await gas.accounts.reserve(intrinsic + declared, for: repository.tenant)
-        // Deferrable work waits while the base fee is above what the tenant is willing to pay.
-        if operation.isDeferrable, let maxPrice = gas.accounts.maxPrice(of: repository.tenant), meter.price > maxPrice {
-            throw RegistryError(
-                .tooManyRequests, "the gas base fee \(meter.price) is above the tenant's maximum of \(maxPrice); retry later",
-                detail: [
-                    "reason": "base_fee_above_max", "baseFee": String(meter.price), "maxFee": String(maxPrice),
-                    "retryAfter": String(gas.settings.feeIntervalSeconds),
-                ])
-        }
-        try meter.charge(intrinsic)
+        try metering.applyLimit(request.headers[.aegisGasLimit], to: meter)
+        let declared = request.contentLength.map { metering.schedule.ingress(bytes: $0) } ?? 0
+        try await metering.bill(
+            meter, to: repository.tenant, principal: AccessGate.describe(access.credential), repository: repository.value,
+            operation: operation, reserving: .intrinsic(plus: declared))
     }
 
     /// The request body, charging ingress gas as bytes arrive (and stopping when gas runs out).
@@ -34,39 +26,12 @@ extension RegistryController {
     func meteredBody(_ request: Request, context: AegisRequestContext, malformed: RegistryError.Code = .blobUploadInvalid)
         -> MeteredBody<RequestBody>
     {
-        MeteredBody(base: request.body, meter: context.gas, schedule: gas.schedule, malformed: malformed)
+        MeteredBody(base: request.body, meter: context.gas, schedule: metering.schedule, malformed: malformed)
     }
 
     /// Charges egress gas for a body about to be served.
     func chargeEgress(_ bytes: Int64, context: AegisRequestContext) throws {
-        try context.gas?.charge(gas.schedule.egress(bytes: bytes))
-    }
-}
-
-extension GasContext {
-    /// Applies the client's `Aegis-Gas-Limit` header, if any, to `meter`.
-    /// - Throws: `DENIED` with reason `invalid_gas_limit` or `gas_limit_too_high`.
-    func applyClientLimit(_ request: Request, to meter: GasMeter) throws {
-        guard let text = request.headers[.aegisGasLimit] else { return }
-        guard let limit = UInt64(text), limit > 0 else {
-            throw RegistryError(.denied, "Aegis-Gas-Limit must be a positive integer", detail: ["reason": "invalid_gas_limit"])
-        }
-        guard limit <= settings.maxLimit else {
-            throw RegistryError(
-                .denied, "Aegis-Gas-Limit is above the maximum of \(settings.maxLimit)",
-                detail: ["reason": "gas_limit_too_high", "maxGasLimit": String(settings.maxLimit)])
-        }
-        meter.setLimit(limit)
-    }
-}
-
-extension GasOperation {
-    /// Work that can wait for a cheaper interval (writes); pulls and deletes cannot.
-    var isDeferrable: Bool {
-        switch self {
-        case .uploadStart, .uploadChunk, .uploadFinish, .blobMount, .manifestPut: true
-        default: false
-        }
+        try context.gas?.charge(metering.schedule.egress(bytes: bytes))
     }
 }
 

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisRegistry
 import AegisStore
 import Foundation
@@ -13,7 +14,7 @@ import Hummingbird
 struct RegistryController: Sendable {
     let registry: Registry
     let gate: AccessGate
-    let gas: GasContext
+    let metering: Metering
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         router.add(middleware: OCIFallbackMiddleware(controller: self))

@@ -1,12 +1,7 @@
+import AegisOperations
 import AegisStore
 import Logging
 import ServiceLifecycle
-
-/// Gas charges waiting to be appended to the ledger.
-typealias GasLedgerLog = BatchLog<GasCharge>
-
-/// Finished WASM runs waiting to be recorded.
-typealias RunLog = BatchLog<RunRecord>
 
 /// Writes what a `BatchLog` collected every `interval`, and once more at shutdown: the gas ledger
 /// and the run records take a row per request, so they are written in batches, never on the

@@ -1,5 +1,6 @@
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisStore
 import Foundation
 import Logging
@@ -10,7 +11,8 @@ import ServiceLifecycle
 /// the log, the metrics and the audit log.
 struct FeeMarketService: Service {
     let market: FeeMarket
-    let gas: GasContext
+    let metering: Metering
+    let observer: RegistryMetrics
     let detector: GasAnomalyDetector
     let audit: AuditLog
     let store: any GasLedgerStore
@@ -23,7 +25,7 @@ struct FeeMarketService: Service {
             while !Task.isCancelled {
                 try await Task.sleep(for: interval)
                 let (used, baseFee) = market.advance()
-                for anomaly in detector.observe(gas.accounts.drainIntervalUsage()) {
+                for anomaly in detector.observe(metering.accounts.drainIntervalUsage()) {
                     report(anomaly)
                 }
                 do {
@@ -44,7 +46,7 @@ struct FeeMarketService: Service {
             format: "gas in one interval %llu is %.1f standard deviations above the tenant's mean of %.0f", anomaly.observed, anomaly.zScore,
             anomaly.mean)
         logger.warning("gas anomaly", metadata: ["tenant": "\(anomaly.tenant)", "reason": "\(reason)"])
-        gas.metrics.gasAnomaly(tenant: anomaly.tenant)
+        observer.gasAnomaly(tenant: anomaly.tenant)
         audit.record(
             AuditRecord(
                 time: Date(), requestID: "fee-market", principal: "system", tenant: anomaly.tenant.value, action: "gas.anomaly",

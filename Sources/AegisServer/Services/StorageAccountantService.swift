@@ -1,5 +1,6 @@
 import AegisCore
 import AegisGas
+import AegisOperations
 import AegisStore
 import Foundation
 import Logging
@@ -9,7 +10,7 @@ import ServiceLifecycle
 /// `storagePerGiBHour` pro rata, one ledger row per tenant (`storage.accrual`), counted against
 /// its budget like any other gas.
 struct StorageAccountantService: Service {
-    let gas: GasContext
+    let metering: Metering
     let store: any MetadataStore
     let intervalSeconds: Int
     let logger: Logger
@@ -26,13 +27,13 @@ struct StorageAccountantService: Service {
     func accrue() async {
         do {
             for (tenant, bytes) in try await store.storageByTenant() {
-                let charge = gas.schedule.storage(bytes: bytes, seconds: intervalSeconds)
+                let charge = metering.schedule.storage(bytes: bytes, seconds: intervalSeconds)
                 guard charge > 0 else { continue }
-                gas.accounts.record(charge, for: tenant)
-                gas.ledger.record(
+                metering.accounts.record(charge, for: tenant)
+                metering.ledger.record(
                     GasCharge(
                         time: Date(), tenant: tenant.value, principal: "system", operation: "storage.accrual", repository: nil,
-                        requestID: "storage-accountant", gas: charge, price: gas.feeMarket.baseFee, schedule: gas.schedule.version,
+                        requestID: "storage-accountant", gas: charge, price: metering.feeMarket.baseFee, schedule: metering.schedule.version,
                         outOfGas: false))
             }
         } catch {

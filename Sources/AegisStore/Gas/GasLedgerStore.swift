@@ -47,12 +47,8 @@ public protocol GasLedgerStore: Sendable {
     func charges(of tenant: TenantID, from: Date, to: Date) async throws -> [GasCharge]
     /// The tenant's gas budget per billing period; nil means the configured default.
     func gasBudget(of tenant: TenantID) async throws -> UInt64?
-    /// Sets (or with nil clears) the tenant's budget. - Throws: `StoreError.notFound`.
-    func setGasBudget(_ budget: UInt64?, of tenant: TenantID) async throws
     /// The most the tenant will pay per gas for deferrable work; nil means no limit.
     func maxGasPrice(of tenant: TenantID) async throws -> UInt64?
-    /// Sets (or with nil clears) the tenant's maximum price. - Throws: `StoreError.notFound`.
-    func setMaxGasPrice(_ price: UInt64?, of tenant: TenantID) async throws
     /// Records the base fee that ended an interval, and the gas used in it.
     func appendPrice(_ point: GasPricePoint) async throws
     /// Recent prices, newest first.

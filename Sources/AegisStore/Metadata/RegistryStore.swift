@@ -25,14 +25,10 @@ public struct RepositoryFilter: Sendable, Hashable {
 public protocol RegistryStore: TransactionalStore {
     // MARK: Tenants
 
-    /// Creates a tenant. - Throws: `StoreError.conflict` when it exists.
-    func createTenant(_ tenant: TenantID) async throws -> TenantRecord
     /// All tenants in name order.
     func tenants() async throws -> [TenantRecord]
     /// One tenant, if it exists.
     func tenant(_ tenant: TenantID) async throws -> TenantRecord?
-    /// Deletes an empty tenant. - Throws: `StoreError.notFound`, or `.conflict` while it has repositories.
-    func deleteTenant(_ tenant: TenantID) async throws
 
     // MARK: Repositories
 

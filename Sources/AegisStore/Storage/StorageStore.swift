@@ -16,8 +16,6 @@ public protocol StorageStore: Sendable {
     func recountStorage() async throws -> [(tenant: String, counted: Int64, recounted: Int64)]
     /// The tenant's storage quota in bytes; nil is unlimited.
     func storageQuota(of tenant: TenantID) async throws -> Int64?
-    /// Sets (nil: removes) the tenant's storage quota. - Throws: `StoreError.notFound`.
-    func setStorageQuota(_ bytes: Int64?, of tenant: TenantID) async throws
     /// The tenant's untagged manifests and reclaimable bytes (see `StorageEfficiency`); lists at most
     /// `limit` of the untagged manifests, oldest first.
     func efficiency(of tenant: TenantID, limit: Int) async throws -> StorageEfficiency

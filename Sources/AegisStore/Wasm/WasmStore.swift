@@ -3,16 +3,10 @@ import Foundation
 
 /// WASM runs and the Spin apps deployed from the registry.
 public protocol WasmStore: Sendable {
-    /// Appends finished runs (in batches, off the request path).
-    func recordRuns(_ runs: [RunRecord]) async throws
     /// The tenant's runs, newest first, with ids below `before`, at most `limit`.
     func runs(of tenant: TenantID, before: Int64?, limit: Int) async throws -> [RunRecord]
-    /// Deploys (or redeploys) an app.
-    func putApp(_ app: AppRecord) async throws
     /// One app, if deployed.
     func app(_ name: String, of tenant: TenantID) async throws -> AppRecord?
     /// The tenant's apps, by name.
     func apps(of tenant: TenantID) async throws -> [AppRecord]
-    /// Undeploys an app. - Returns: whether it existed.
-    func deleteApp(_ name: String, of tenant: TenantID) async throws -> Bool
 }

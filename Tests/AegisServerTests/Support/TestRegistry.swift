@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisServer
 import AegisStore
 import Crypto
@@ -35,18 +36,18 @@ struct TestRegistry {
     /// Opens the stores, creates the test tenants, runs `body` against a server on them.
     func run<T: Sendable>(
         _ setup: TestingSetup = .live, tenants: [String] = ["acme", "globex"], as credentials: (user: String, password: String)? = admin,
-        prepare: @Sendable (AegisStorage, IdentityService) async throws -> Void = { _, _ in },
+        prepare: @Sendable (AegisStorage, Operations) async throws -> Void = { _, _ in },
         _ body: @Sendable (any TestClientProtocol) async throws -> T
     ) async throws -> T {
         let storage = try await AegisStorage.open(configuration)
         for tenant in tenants where try await storage.metadata.tenant(TenantID(tenant)) == nil {
             _ = try await storage.metadata.createTenant(TenantID(tenant))
         }
-        let identity = IdentityService(store: storage.metadata, hasher: PasswordHasher(rounds: 1024, blockSize: 8, parallelism: 1))
+        let operations = buildOperations(configuration, storage: storage, logger: Logger(label: "test"))
         if try await storage.metadata.user(named: Self.admin.user) == nil {
-            try await identity.createUser(name: Self.admin.user, password: Self.admin.password, systemAdmin: true)
+            try await operations.createUser(name: Self.admin.user, password: Self.admin.password, systemAdmin: true)
         }
-        try await prepare(storage, identity)
+        try await prepare(storage, operations)
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = try await buildApplication(configuration, storage: storage, logger: logger)

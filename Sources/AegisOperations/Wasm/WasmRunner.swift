@@ -10,15 +10,28 @@ import NIOCore
 /// Finds what to run in the registry and runs it in the sandbox, metered in gas: a WASM module
 /// (the CNCF wasm artifact layout, or any manifest with exactly one module layer) or a component
 /// of a Spin application.
-struct WasmRunner: Sendable {
+public struct WasmRunner: Sendable {
     let registry: Registry
     let executor: WasmExecutor
     let store: any MetadataStore
-    let settings: AegisConfiguration.WasmSettings
+    let settings: WasmSettings
     let schedule: GasSchedule
-    let metrics: RegistryMetrics
-    /// Finished runs, written in batches by a `BatchWriterService`.
-    let runs: RunLog
+    let observer: any UsageObserver
+    /// Finished runs, written in batches (`RunOperations.write`).
+    public let runs: RunLog
+
+    public init(
+        registry: Registry, executor: WasmExecutor, store: any MetadataStore, settings: WasmSettings, schedule: GasSchedule,
+        observer: any UsageObserver, runs: RunLog
+    ) {
+        self.registry = registry
+        self.executor = executor
+        self.store = store
+        self.settings = settings
+        self.schedule = schedule
+        self.observer = observer
+        self.runs = runs
+    }
 
     /// Media types of a module layer: the CNCF wasm artifact's, Spin's, and the older wasm-to-oci one.
     static let moduleMediaTypes: Set<String> = [
@@ -26,12 +39,12 @@ struct WasmRunner: Sendable {
     ]
 
     /// What one run executes.
-    struct Target: Sendable {
-        var repository: RepositoryName
+    public struct Target: Sendable {
+        public var repository: RepositoryName
         /// The manifest's digest (what was resolved; pinned by deployments).
-        var digest: Digest
-        var module: Digest
-        var component: String?
+        public var digest: Digest
+        public var module: Digest
+        public var component: String?
         var mounts: [Mount] = []
         var environment: [String: String] = [:]
     }
@@ -160,8 +173,7 @@ struct WasmRunner: Sendable {
             repository: target.repository.value, digest: target.digest.description, component: target.component, trigger: trigger,
             status: result.status.rawValue, exitCode: result.exitCode, gasUsed: reading.used, fuelUsed: result.fuelUsed,
             durationMs: result.duration.milliseconds)
-        metrics.wasmRun(
-            tenant: run.tenant, trigger: trigger, status: run.status, fuel: result.fuelUsed, duration: result.duration)
+        observer.observe(run, duration: result.duration)
         runs.record(run)
     }
 }
