@@ -7,10 +7,12 @@ public struct ArtifactReference: Sendable, Hashable, CustomStringConvertible {
     public var repository: RepositoryName
     public var reference: Reference
 
-    /// Parses the text. - Throws: `NAME_INVALID`, `TAG_INVALID` or `DIGEST_INVALID` for its parts.
-    public init(parsing text: String) throws {
+    /// Parses the text; with `allowingHost` false (a reference inside this registry, as the API
+    /// takes them) the first component is always part of the repository, dots and all.
+    /// - Throws: `NAME_INVALID`, `TAG_INVALID` or `DIGEST_INVALID` for its parts.
+    public init(parsing text: String, allowingHost: Bool = true) throws {
         var rest = Substring(text)
-        if let slash = rest.firstIndex(of: "/") {
+        if allowingHost, let slash = rest.firstIndex(of: "/") {
             let first = rest[..<slash]
             if first.contains(where: { $0 == "." || $0 == ":" }) || first == "localhost" {
                 host = String(first)

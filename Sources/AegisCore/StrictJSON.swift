@@ -34,7 +34,7 @@ public enum StrictJSON {
     /// Checks `bytes` against the rules above.
     /// - Throws: `Violation` for the first rule broken.
     public static func validate(_ bytes: some Sequence<UInt8>, maxDepth: Int = defaultMaxDepth) throws {
-        let done = try bytes.withContiguousStorageIfAvailable { buffer in
+        let done: Void? = try bytes.withContiguousStorageIfAvailable { buffer in
             var scanner = Scanner(bytes: buffer, maxDepth: maxDepth)
             try scanner.document()
         }

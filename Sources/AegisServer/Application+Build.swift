@@ -126,27 +126,7 @@ public func buildApplication(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
-    var services: [any Service] = [
-        UploadExpiryService(
-            registry: registry, interval: .seconds(configuration.uploadSweepIntervalSeconds),
-            orphanGrace: .seconds(configuration.orphanBlobGraceSeconds), logger: logger),
-        BatchWriterService(log: metering.ledger, name: "gas charges", interval: .milliseconds(250), logger: logger) { [store = storage.metadata] in
-            try await store.appendCharges($0)
-        },
-        BatchWriterService(log: operations.runner.runs, name: "run records", interval: .milliseconds(250), logger: logger) {
-            [store = storage.metadata] in try await RunOperations.write($0, to: store)
-        },
-        FeeMarketService(
-            market: metering.feeMarket, metering: metering, observer: metrics, detector: GasAnomalyDetector(), audit: audit,
-            store: storage.metadata,
-            interval: .seconds(configuration.gas.feeIntervalSeconds), logger: logger),
-        AuditService(log: audit, store: storage.metadata, interval: .seconds(1), retentionDays: auth.auditRetentionDays, logger: logger),
-    ]
-    if configuration.gas.metering {
-        services.append(
-            StorageAccountantService(
-                metering: metering, store: storage.metadata, intervalSeconds: configuration.gas.storageAccrualSeconds, logger: logger))
-    }
+    let services = backgroundServices(configuration, operations: operations, storage: storage, observer: metrics, logger: logger)
     return Application(
         router: router,
         server: .http1(configuration: http),
@@ -155,4 +135,38 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },
         logger: logger
     )
+}
+
+/// The background work of one server, each job on its own period (see `PeriodicService`).
+func backgroundServices(
+    _ configuration: AegisConfiguration, operations: Operations, storage: AegisStorage, observer: any UsageObserver, logger: Logger
+) -> [any Service] {
+    let store = storage.metadata
+    let metering = operations.metering
+    let ledger = BatchWriter(metering.ledger, name: "gas charges", logger: logger) { try await store.appendCharges($0) }
+    let runs = BatchWriter(operations.runner.runs, name: "run records", logger: logger) { try await RunOperations.write($0, to: store) }
+    let audit = BatchWriter(operations.authorization.audit, name: "audit records", logger: logger) { try await store.appendAudit($0) }
+    let retention = AuditRetention(store: store, retentionDays: configuration.auth.auditRetentionDays, logger: logger)
+    let uploads = UploadExpiry(registry: operations.registry, orphanGrace: Double(configuration.orphanBlobGraceSeconds), logger: logger)
+    let feeMarket = FeeMarketInterval(
+        metering: metering, detector: GasAnomalyDetector(), audit: operations.authorization.audit, store: store, observer: observer,
+        logger: logger)
+    let changes = ChangeFeed(operations: operations, logger: logger)
+    var services: [any Service] = [
+        PeriodicService("change feed", every: .seconds(1), tick: { await changes.poll() }),
+        PeriodicService("gas charges", every: .milliseconds(250), tick: ledger.flush, atShutdown: ledger.flush),
+        PeriodicService("run records", every: .milliseconds(250), tick: runs.flush, atShutdown: runs.flush),
+        PeriodicService("audit records", every: .seconds(1), tick: audit.flush, atShutdown: audit.flush),
+        PeriodicService("audit retention", every: .seconds(3600), tick: { await retention.prune() }),
+        PeriodicService("upload expiry", every: .seconds(configuration.uploadSweepIntervalSeconds), tick: { await uploads.sweep() }),
+        PeriodicService(
+            "fee market", every: .seconds(configuration.gas.feeIntervalSeconds), tickFirst: false, tick: { await feeMarket.end() }),
+    ]
+    if configuration.gas.metering {
+        let accrual = StorageAccrual(metering: metering, store: store, logger: logger)
+        let seconds = configuration.gas.storageAccrualSeconds
+        services.append(
+            PeriodicService("storage accrual", every: .seconds(seconds), tickFirst: false, tick: { await accrual.accrue(seconds: seconds) }))
+    }
+    return services
 }

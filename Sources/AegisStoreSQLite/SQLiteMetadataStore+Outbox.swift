@@ -28,6 +28,10 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func latestEventID() async throws -> Int64? {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM outbox") }
+    }
+
     static func event(from row: Row) -> OutboxEvent? {
         let payload = (row["payload"] as String?).flatMap { try? JSONDecoder().decode([String: JSONScalar].self, from: Data($0.utf8)) }
         return OutboxEvent(

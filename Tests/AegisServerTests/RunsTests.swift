@@ -145,6 +145,11 @@ struct RunOutcome: Decodable {
             #expect(try await admin.startRun(#"{"reference":"acme/tools/hello:v1","gasLimit":0}"#).status == .badRequest)
             #expect(try await admin.startRun(#"{"reference":"acme/tools/hello:v1","stdin":"***"}"#).status == .badRequest)
             #expect(try await admin.startRun(#"{"reference":"acme/tools/hello:v1","bogus":1}"#).status == .badRequest)
+            // No tag means latest (absent here); a dotted first component is a tenant, not a host
+            // (found by schemathesis: both were 400 for references the contract allows).
+            #expect(try await admin.startRun(#"{"reference":"acme/tools/hello"}"#).status == .notFound)
+            #expect(try await admin.startRun(#"{"reference":"ex.ample/tools/hello"}"#).status == .notFound)
+            #expect(try await admin.startRun(#"{"reference":"acme/Tools:v1"}"#).status == .badRequest)
         }
     }
 }

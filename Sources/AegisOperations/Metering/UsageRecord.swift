@@ -37,6 +37,8 @@ public protocol UsageObserver: Sendable {
     func observe(_ usage: UsageRecord, remaining: UInt64?)
     /// A finished WASM run.
     func observe(_ run: RunRecord, duration: Duration)
+    /// A tenant's gas in one fee interval was anomalous.
+    func observeAnomaly(tenant: TenantID)
 }
 
 /// Observes nothing (the CLI, which exports no metrics).
@@ -44,4 +46,5 @@ public struct NoUsageObserver: UsageObserver {
     public init() {}
     public func observe(_ usage: UsageRecord, remaining: UInt64?) {}
     public func observe(_ run: RunRecord, duration: Duration) {}
+    public func observeAnomaly(tenant: TenantID) {}
 }

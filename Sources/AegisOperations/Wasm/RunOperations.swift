@@ -90,10 +90,10 @@ public struct RunOperations: Sendable {
         }
     }
 
-    /// `<tenant>/<path>:<tag>` or `<tenant>/<path>@<digest>`, inside `tenant`.
+    /// `<tenant>/<path>[:<tag>|@<digest>]` (no tag means `latest`), inside `tenant`.
     static func artifact(_ text: String, in tenant: TenantID) throws -> ArtifactReference {
-        guard let artifact = try? ArtifactReference(parsing: text), artifact.host == nil else {
-            throw OperationError.invalid("reference must be <tenant>/<repository>:<tag> or <tenant>/<repository>@<digest>")
+        guard let artifact = try? ArtifactReference(parsing: text, allowingHost: false) else {
+            throw OperationError.invalid("reference must be <tenant>/<repository>[:<tag>|@<digest>]")
         }
         guard artifact.repository.tenant == tenant else {
             throw OperationError.notFound("repository '\(artifact.repository)' is not in tenant '\(tenant)'")

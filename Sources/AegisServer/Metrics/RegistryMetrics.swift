@@ -94,7 +94,7 @@ struct RegistryMetrics: UsageObserver {
         collectors.duration.record(duration)
     }
 
-    func gasAnomaly(tenant: TenantID) {
+    func observeAnomaly(tenant: TenantID) {
         registry.makeCounter(
             descriptor: .init(
                 namespace: "aegis", subsystem: "gas", metricName: "anomalies", unitName: "total", helpText: "Intervals of anomalous gas use"),

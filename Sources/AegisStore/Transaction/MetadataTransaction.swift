@@ -124,4 +124,6 @@ public protocol OutboxStore: Sendable {
     func unpublishedEvents(limit: Int) async throws -> [OutboxEvent]
     /// Marks events as delivered.
     func markPublished(_ ids: [Int64], at date: Date) async throws
+    /// The id of the newest event, nil when there is none (where a reader starts that wants only what comes next).
+    func latestEventID() async throws -> Int64?
 }

@@ -39,6 +39,7 @@ private struct Refused: Error {}
     @Test(arguments: MetadataDriver.all)
     func eventsCommitWithTheirChangeInOrderAndArePublishedOnce(driver: MetadataDriver) async throws {
         try await driver.with { store in
+            #expect(try await store.latestEventID() == nil)
             try await store.transaction { tx in
                 try tx.append(event("one"))
                 try tx.append(event("two", tenant: nil))
@@ -51,6 +52,7 @@ private struct Refused: Error {}
             #expect(events[0].type == .manifestPushed && events[0].time == event("one").time)
             let ids = events.compactMap(\.id)
             #expect(ids == ids.sorted() && Set(ids).count == 3)
+            #expect(try await store.latestEventID() == ids.last)
             #expect(try await store.events(after: ids[0], limit: 1).map(\.subject) == ["two"])
             #expect(try await store.unpublishedEvents(limit: 10).count == 3)
             try await store.markPublished(Array(ids.prefix(2)), at: Date())
