@@ -114,6 +114,16 @@ let package = Package(
         ),
         // The application core: every use case, over the domain modules; the surfaces adapt it.
         .target(
+            name: "AegisClient",
+            dependencies: [
+                "AegisCore", "AegisAuth",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisOperations",
             dependencies: [
                 "AegisAuth",
@@ -159,6 +169,7 @@ let package = Package(
         .executableTarget(
             name: "aegisguard",
             dependencies: [
+                "AegisClient",
                 "AegisOperations",
                 "AegisAuth",
                 "AegisSpin",
@@ -215,6 +226,7 @@ let package = Package(
             name: "AegisServerTests",
             dependencies: [
                 "AegisAuth",
+                "AegisClient",
                 "AegisOperations",
                 "AegisWasm",
                 "AegisGas",

@@ -82,7 +82,7 @@ public func buildApplication(
     let storage = if let storage { storage } else { try await AegisStorage.open(configuration) }
     let metrics = RegistryMetrics()
     let operations = buildOperations(configuration, storage: storage, logger: logger, observer: metrics)
-    let (registry, metering, audit) = (operations.registry, operations.metering, operations.authorization.audit)
+    let (registry, metering) = (operations.registry, operations.metering)
     if try await operations.users.bootstrapAdministrator(passwordFile: configuration.initialPasswordPath) {
         logger.notice(
             "created the system administrator 'admin'", metadata: ["password-file": "\(configuration.initialPasswordPath)"])
@@ -92,9 +92,8 @@ public func buildApplication(
     let keys = try SigningKeys.load(
         directory: configuration.keysDirectory, rotation: Double(auth.keyRotationDays) * day, overlap: 30 * day)
     let tokens = await TokenService(keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds)
-    let gate = AccessGate(
-        identity: operations.identity, tokens: tokens, authorizer: Authorizer(), audit: audit, publicURL: auth.publicURL,
-        publicRepositories: operations.publicRepositories)
+    let access = RegistryAccess(operations: operations, tokens: tokens)
+    let gate = AccessGate(access: access, publicURL: auth.publicURL)
 
     let router = Router(context: AegisRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
@@ -102,17 +101,16 @@ public func buildApplication(
     if configuration.gas.metering { router.add(middleware: GasMiddleware(metering: metering)) }
     router.add(middleware: RequestFramingMiddleware(maxBodyBytes: configuration.limits.maxBlobBytes))
     RegistryController(registry: registry, gate: gate, metering: metering).addRoutes(to: router)
-    TokenController(gate: gate, metering: metering).addRoutes(to: router)
+    TokenController(gate: gate, tokens: TokenOperations(access: access, metering: metering)).addRoutes(to: router)
     let wagi = WAGIController(operations: operations, gate: gate)
     APIController(gate: gate, operations: operations, wagi: wagi).addRoutes(to: router)
     wagi.addRoutes(to: router)
     router.get("/metrics") { request, _ in
         // Labels name tenants: only system administrators may scrape.
-        let principal = try await Access(credential: try await gate.authenticate(request), gate: gate).principal()
+        let principal = try await gate.principal(request)
         guard principal.isSystemAdmin else {
             throw principal.kind == .anonymous
-                ? AuthChallenge.unauthorized(
-                    realm: gate.realm(for: request), service: gate.tokens.service, scope: nil, message: "authentication required")
+                ? gate.challenge(AccessRefusal(.authenticationRequired, "authentication required"), request: request)
                 : AuthChallenge.denied("only system administrators may read the metrics")
         }
         return Response(

@@ -1,3 +1,4 @@
+import AegisClient
 import AegisCore
 import AegisSpin
 import ArgumentParser
@@ -23,7 +24,7 @@ struct AppCommand: AsyncParsableCommand {
         var annotationFiles: [String] = []
 
         func run() async throws {
-            let target = try CLIReference(reference, fallbackRegistry: defaultRegistry(registry))
+            let target = try RemoteReference(argument: reference, fallbackRegistry: defaultRegistry(registry))
             var directory = URL(fileURLWithPath: path)
             if directory.lastPathComponent == "spin.toml" { directory.deleteLastPathComponent() }
             var values: [String: String] = [:]
@@ -62,11 +63,12 @@ struct AppCommand: AsyncParsableCommand {
         @Flag(help: "Anyone may call it, without credentials (the tenant pays).") var `public` = false
 
         func run() async throws {
-            let target = try CLIReference(reference, fallbackRegistry: defaultRegistry(registry))
+            let target = try RemoteReference(argument: reference, fallbackRegistry: defaultRegistry(registry))
             try await reportingErrors {
                 let client = try await RegistryClient(registry: target.registry, scopes: [])
                 let (app, _) = try await client.json(
-                    .PUT, "/api/v1/tenants/\(target.tenant)/apps/\(name)", body: DeployRequest(reference: target.artifact, public: `public`),
+                    .PUT, "/api/v1/tenants/\(target.tenant)/apps/\(name)",
+                    body: DeployRequest(reference: target.artifact.description, public: `public`),
                     as: DeployedApp.self)
                 print("deployed \(app.name) → \(app.repository)@\(app.digest) at \(target.registry)/apps/\(target.tenant)/\(app.name)/")
             }
@@ -82,7 +84,7 @@ struct AppCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let client = try await RegistryClient(registry: defaultRegistry(registry), scopes: [])
                 let response = try await client.send(.GET, "/api/v1/tenants/\(tenant)/apps")
-                guard response.status == 200 else { throw RegistryClient.failure(response.status, response.body) }
+                guard response.status == 200 else { throw RegistryClientError(status: response.status, body: response.body) }
                 let list = try JSONDecoder().decode(DeployedApps.self, from: Data(response.body.readableBytesView))
                 for app in list.apps { print("\(app.name)\t\(app.repository)@\(app.digest)\(app.isPublic ? "\tpublic" : "")") }
             }
@@ -99,7 +101,7 @@ struct AppCommand: AsyncParsableCommand {
             try await reportingErrors {
                 let client = try await RegistryClient(registry: defaultRegistry(registry), scopes: [])
                 let response = try await client.send(.DELETE, "/api/v1/tenants/\(tenant)/apps/\(name)")
-                guard response.status == 204 else { throw RegistryClient.failure(response.status, response.body) }
+                guard response.status == 204 else { throw RegistryClientError(status: response.status, body: response.body) }
                 print("undeployed \(tenant)/\(name)")
             }
         }
@@ -142,7 +144,7 @@ private func split(_ pair: String, _ option: String) throws -> (String, String) 
 func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as CLIError {
+    } catch let error as RegistryClientError {
         FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
         throw ExitCode.failure
     } catch let error as SpinError {

@@ -1,4 +1,5 @@
 import AegisAuth
+import AegisClient
 import ArgumentParser
 import Foundation
 

@@ -1,3 +1,5 @@
+import AegisClient
+import AegisCore
 import ArgumentParser
 import Foundation
 import NIOHTTP1
@@ -25,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let fallback = registry ?? ProcessInfo.processInfo.environment["AEGIS_REGISTRY"] ?? "http://127.0.0.1:5000"
-        let target = try CLIReference(reference, fallbackRegistry: fallback)
+        let target = try RemoteReference(argument: reference, fallbackRegistry: fallback)
         var env: [String: String] = [:]
         for pair in environment {
             guard let equals = pair.firstIndex(of: "=") else { throw ValidationError("--env takes NAME=VALUE, got '\(pair)'") }
@@ -33,7 +35,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let stdin = isatty(0) == 0 ? FileHandle.standardInput.readDataToEndOfFile() : Data()
         let request = RunRequest(
-            reference: target.artifact, component: component, args: arguments, env: env,
+            reference: target.artifact.description, component: component, args: arguments, env: env,
             stdin: stdin.isEmpty ? nil : stdin.base64EncodedString(), gasLimit: gasLimit)
         do {
             let client = try await RegistryClient(registry: target.registry, scopes: [])
@@ -49,7 +51,7 @@ struct RunCommand: AsyncParsableCommand {
                             .utf8))
             }
             throw ExitCode(result.status == "exit" ? (result.exitCode ?? 0) : 125)
-        } catch let error as CLIError {
+        } catch let error as RegistryClientError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(125)
         }

@@ -166,6 +166,13 @@ func createTestUsers(_ storage: AegisStorage, _ identity: Operations) async thro
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("unsupported_grant_type"))
             }
+            // A form that does not decode (a broken percent escape) is the client's error, not a 5xx.
+            try await client.execute(
+                uri: "/token", method: .post, headers: form, body: ByteBuffer(string: "grant_type=password&username=%zz&password=x")
+            ) { response throws in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains(#""error":"invalid_request""#))
+            }
         }
     }
 

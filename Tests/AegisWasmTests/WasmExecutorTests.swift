@@ -51,7 +51,8 @@ import WAT
     }
 
     @Test func aMemoryBombHitsTheMemoryLimit() async throws {
-        let result = try await run("membomb", limits: RunLimits(fuel: 2_000_000_000, memoryBytes: 16 << 20))
+        // A wall-clock bound far above the run's time: a loaded debug build must not turn this into a timeout.
+        let result = try await run("membomb", limits: RunLimits(fuel: 2_000_000_000, memoryBytes: 16 << 20, timeout: .seconds(300)))
         #expect(result.status == .memoryLimit)
         #expect(String(decoding: result.stderr, as: UTF8.self).hasPrefix("malloc failed after"))
     }

@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -66,19 +67,17 @@ extension AccessGate {
     /// The caller of an `/api` or `/apps` request (anonymous when no credentials came); bad
     /// credentials are a 401 problem with the challenge.
     func apiPrincipal(_ request: Request) async throws -> Principal {
-        let credential: Credential
         do {
-            credential = try await authenticate(request)
+            return try await principal(request)
         } catch let challenge as AuthChallenge {
             throw APIError(status: .unauthorized, title: "Unauthorized", detail: challenge.error.message, challenge: challenge.challenge)
         }
-        return try await Access(credential: credential, gate: self).principal()
     }
 
     /// 401 for an anonymous caller where credentials are needed, with the bearer challenge.
     func authenticationRequired(_ request: Request) -> APIError {
         APIError(
             status: .unauthorized, title: "Unauthorized", detail: "authentication required",
-            challenge: #"Bearer realm="\#(realm(for: request))",service="\#(tokens.service)""#)
+            challenge: #"Bearer realm="\#(realm(for: request))",service="\#(access.tokens.service)""#)
     }
 }

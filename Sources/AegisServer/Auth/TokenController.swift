@@ -1,24 +1,22 @@
 import AegisAuth
 import AegisCore
-import AegisGas
 import AegisOperations
-import AegisStore
 import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
 
 /// The Docker token service (`GET /token`, OAuth2 `POST /token`) and the public keys
-/// (`/.well-known/jwks.json`) that verify its tokens.
+/// (`/.well-known/jwks.json`) that verify its tokens: parsing and OAuth answers over `TokenOperations`.
 struct TokenController: Sendable {
     let gate: AccessGate
-    let metering: Metering
+    let tokens: TokenOperations
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         router.get("/token") { request, context in try await get(request, context: context) }
         router.post("/token") { request, context in try await post(request, context: context) }
         router.get("/.well-known/jwks.json") { _, _ in
-            try json(gate.tokens.jwks, status: .ok)
+            try json(gate.access.tokens.jwks, status: .ok)
         }
     }
 
@@ -31,100 +29,86 @@ struct TokenController: Sendable {
                 return oauthError(.unauthorized, "invalid_client", "use Basic credentials", basicChallenge: true)
             }
             do {
-                principal = try await gate.identity.authenticate(username: username, password: password)
-            } catch {
-                gate.audit.record(tokenRecord(context, principal: username, allowed: false, reason: "invalid credentials", scopes: []))
+                principal = try await tokens.authenticate(username: username, password: password, requestID: context.id)
+            } catch TokenOperations.Refusal.badCredentials {
                 return oauthError(.unauthorized, "invalid_client", "invalid user name or password", basicChallenge: true)
             }
         }
         let requested = ResourceScope.parseList(request.queryValues("scope"))
-        let offline = request.query("offline_token") == "true" && principal.kind != .anonymous
-        return try await issue(for: principal, requested: requested, refresh: offline, context: context)
+        return try await issue(for: principal, requested: requested, refresh: request.query("offline_token") == "true", context: context)
+    }
+
+    /// The OAuth2 form of `POST /token`.
+    private struct TokenForm: Decodable {
+        var grantType: String?
+        var service: String?
+        var scope: String?
+        var username: String?
+        var password: String?
+        var refreshToken: String?
+        var accessType: String?
+
+        enum CodingKeys: String, CodingKey {
+            case service, scope, username, password
+            case grantType = "grant_type"
+            case refreshToken = "refresh_token"
+            case accessType = "access_type"
+        }
     }
 
     /// OAuth2 `POST /token` (form): `grant_type=password|refresh_token`.
     private func post(_ request: Request, context: AegisRequestContext) async throws -> Response {
         var request = request
         let body = try await request.collectSmallBody(upTo: 64 * 1024)
-        let form = Self.parseForm(String(buffer: body))
-        try checkService(form["service"])
+        guard let form = try? URLEncodedFormDecoder().decode(TokenForm.self, from: String(buffer: body)) else {
+            return oauthError(.badRequest, "invalid_request", "the body must be an application/x-www-form-urlencoded form")
+        }
+        try checkService(form.service)
         let principal: Principal
-        switch form["grant_type"] {
+        switch form.grantType {
         case "password":
-            guard let username = form["username"], let password = form["password"] else {
+            guard let username = form.username, let password = form.password else {
                 return oauthError(.badRequest, "invalid_request", "username and password are required")
             }
             do {
-                principal = try await gate.identity.authenticate(username: username, password: password)
-            } catch {
-                gate.audit.record(tokenRecord(context, principal: username, allowed: false, reason: "invalid credentials", scopes: []))
+                principal = try await tokens.authenticate(username: username, password: password, requestID: context.id)
+            } catch TokenOperations.Refusal.badCredentials {
                 return oauthError(.unauthorized, "invalid_grant", "invalid user name or password")
             }
         case "refresh_token":
-            guard let refresh = form["refresh_token"], let verified = try? await gate.tokens.verify(refresh), verified.isRefresh,
-                let current = try await gate.identity.principal(subject: verified.subject)
-            else {
+            do {
+                principal = try await tokens.principal(refreshing: form.refreshToken ?? "")
+            } catch TokenOperations.Refusal.invalidRefreshToken {
                 return oauthError(.unauthorized, "invalid_grant", "the refresh token is invalid, expired or its owner is gone")
             }
-            principal = current
         case .some:
             return oauthError(.badRequest, "unsupported_grant_type", "grant_type must be password or refresh_token")
         case .none:
             return oauthError(.badRequest, "invalid_request", "grant_type is required")
         }
-        let requested = ResourceScope.parseList(form["scope"].map { [$0] } ?? [])
-        return try await issue(for: principal, requested: requested, refresh: form["access_type"] == "offline", context: context)
+        let requested = ResourceScope.parseList(form.scope.map { [$0] } ?? [])
+        return try await issue(for: principal, requested: requested, refresh: form.accessType == "offline", context: context)
     }
 
     private func issue(for principal: Principal, requested: [ResourceScope], refresh: Bool, context: AegisRequestContext)
         async throws -> Response
     {
-        let granted = try await gate.authorizer.grant(principal, requested: requested) { name in
-            try await gate.publicRepositories.isPublic(name)
-        }
-        let issued = try await gate.tokens.issue(subject: principal.name, access: granted)
-        var document = TokenResponse(
-            token: issued.token, accessToken: issued.token, expiresIn: issued.expiresIn,
-            issuedAt: issued.issuedAt.ISO8601Format(), scope: granted.map(\.description).joined(separator: " "))
-        // Refresh tokens only for local identities: an OIDC user refreshes at its own IdP.
-        if refresh, !principal.name.contains(":") {
-            document.refreshToken = try await gate.tokens.issueRefresh(subject: principal.name)
-        }
-        gate.audit.record(
-            tokenRecord(context, principal: principal.description, allowed: true, reason: "token issued", scopes: granted))
-        await bill(context.gas, principal: principal, granted: granted)
+        let grant = try await tokens.issue(for: principal, requested: requested, refresh: refresh, requestID: context.id, meter: context.gas)
+        let document = TokenResponse(
+            token: grant.token.token, accessToken: grant.token.token, expiresIn: grant.token.expiresIn,
+            issuedAt: grant.token.issuedAt.ISO8601Format(), scope: grant.scopes.map(\.description).joined(separator: " "),
+            refreshToken: grant.refreshToken)
         return try json(document, status: .ok)
     }
 
-    /// A token for one tenant's repositories is that tenant's cost; any other (anonymous, registry
-    /// scopes, several tenants) is the registry's own (see `GasMiddleware`). Never refused for
-    /// budget: the operations the token allows are.
-    private func bill(_ meter: GasMeter?, principal: Principal, granted: [ResourceScope]) async {
-        guard let meter else { return }
-        meter.attribute(to: principal.description)
-        let tenants = Set(
-            granted.compactMap { scope in
-                scope.type == "repository" ? (try? RepositoryName(scope.name))?.tenant : nil
-            })
-        guard principal.kind != .anonymous, tenants.count == 1, granted.allSatisfy({ $0.type == "repository" }), let tenant = tenants.first
-        else { return }
-        try? await metering.bill(meter, to: tenant, principal: principal.description, repository: nil, operation: .tokenIssue, reserving: .nothing)
-    }
-
     private func checkService(_ service: String?) throws {
-        if let service, service != gate.tokens.service {
+        do {
+            try tokens.checkService(service)
+        } catch TokenOperations.Refusal.wrongService(let ours) {
             throw AuthChallenge(
                 status: .badRequest, challenge: nil,
-                error: RegistryError(.denied, "this token service issues tokens for '\(gate.tokens.service)', not '\(service)'"))
+                error: RegistryError(.denied, "this token service issues tokens for '\(ours)', not '\(service ?? "")'"))
         }
-    }
-
-    private func tokenRecord(_ context: AegisRequestContext, principal: String, allowed: Bool, reason: String, scopes: [ResourceScope])
-        -> AuditRecord
-    {
-        AuditRecord(
-            time: Date(), requestID: context.id, principal: principal, tenant: nil, action: "token",
-            resource: scopes.isEmpty ? "token" : scopes.map(\.description).joined(separator: " "), allowed: allowed, reason: reason)
     }
 
     private func oauthError(_ status: HTTPResponse.Status, _ code: String, _ description: String, basicChallenge: Bool = false)
@@ -141,20 +125,6 @@ struct TokenController: Sendable {
         return Response(
             status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// `application/x-www-form-urlencoded`: `+` is a space, the rest percent-encoding.
-    static func parseForm(_ text: String) -> [String: String] {
-        var form: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
-            }
-            guard let key = parts.first else { continue }
-            form[decode(key)] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return form
     }
 }
 

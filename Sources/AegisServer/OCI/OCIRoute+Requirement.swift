@@ -1,9 +1,10 @@
 import AegisAuth
+import AegisOperations
 import HTTPTypes
 
 extension OCIRoute {
     /// What the route needs from the caller for `method`.
-    func requirement(for method: HTTPRequest.Method) -> AccessGate.Requirement {
+    func requirement(for method: HTTPRequest.Method) -> AccessRequirement {
         switch self {
         case .base: .authenticated
         case .catalog: .catalog

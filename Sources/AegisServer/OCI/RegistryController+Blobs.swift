@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisRegistry
 import AegisStore
 import Foundation
@@ -43,7 +44,7 @@ extension RegistryController {
             // A mount reads the source: the caller must be allowed to pull it (without `from`,
             // to pull anywhere in the tenant). Otherwise the blob is treated as absent.
             let readable =
-                if let source { try await access.canPull(source) } else { try await access.principal().has(.pull, in: name.tenant) }
+                if let source { access.canPull(source) } else { try await access.principal().has(.pull, in: name.tenant) }
             if readable, try await registry.mount(digest, into: name, from: source) != nil {
                 return blobCreated(digest, in: name)
             }

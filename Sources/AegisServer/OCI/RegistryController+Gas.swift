@@ -17,7 +17,7 @@ extension RegistryController {
         try metering.applyLimit(request.headers[.aegisGasLimit], to: meter)
         let declared = request.contentLength.map { metering.schedule.ingress(bytes: $0) } ?? 0
         try await metering.bill(
-            meter, to: repository.tenant, principal: AccessGate.describe(access.credential), repository: repository.value,
+            meter, to: repository.tenant, principal: access.credential.auditName, repository: repository.value,
             operation: operation, reserving: .intrinsic(plus: declared))
     }
 

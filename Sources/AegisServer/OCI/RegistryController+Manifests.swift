@@ -1,5 +1,6 @@
 import AegisAuth
 import AegisCore
+import AegisOperations
 import AegisRegistry
 import AegisStore
 import Foundation
@@ -47,15 +48,8 @@ extension RegistryController {
     }
 
     func catalog(_ request: Request, access: Access) async throws -> Response {
-        // Only repositories of tenants where the caller may pull are listed.
-        let principal = try await access.principal()
-        let grants = principal.grants.filter { $0.role.permissions.contains(.pull) }.map(\.pattern)
-        let visible =
-            principal.isSystemAdmin
-            ? nil
-            : RepositoryFilter(
-                tenants: principal.roles.filter { $0.value.permissions.contains(.pull) }.map(\.key),
-                names: grants.filter { !$0.hasSuffix("/*") }, prefixes: grants.filter { $0.hasSuffix("/*") }.map { String($0.dropLast()) })
+        // Only repositories of tenants and grants where the caller may pull are listed.
+        let visible = gate.access.catalogFilter(for: try await access.principal())
         let page = try await registry.catalog(n: try pageNumber(request), last: request.query("last"), visible: visible)
         var headers = jsonHeaders
         if let next = page.next { headers[.link] = nextLink("/v2/_catalog", n: page.pageSize, last: next) }

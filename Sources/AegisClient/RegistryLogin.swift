@@ -1,3 +1,4 @@
+import AegisAuth
 import AsyncHTTPClient
 import Foundation
 import NIOCore
