@@ -215,3 +215,22 @@ import Testing
         } throws: { ($0 as? RegistryError)?.code == .payloadTooLarge }
     }
 }
+
+/// The one mapping from registry error codes to HTTP statuses (the core has none).
+@Suite struct RegistryErrorStatusTests {
+    @Test func eachCodeHasItsStatus() {
+        let expected: [(RegistryError.Code, Int)] = [
+            (.blobUnknown, 404), (.blobUploadInvalid, 400), (.blobUploadUnknown, 404), (.digestInvalid, 400),
+            (.manifestBlobUnknown, 400), (.manifestInvalid, 400), (.manifestUnknown, 404), (.nameInvalid, 400), (.nameUnknown, 404),
+            (.sizeInvalid, 400), (.tagInvalid, 400), (.unauthorized, 401), (.denied, 403), (.unsupported, 405),
+            (.unsupportedParameter, 400), (.tooManyRequests, 429), (.paginationNumberInvalid, 400), (.rangeInvalid, 416),
+            (.payloadTooLarge, 413), (.tooManyTags, 414), (.unknown, 500), (.unavailable, 503),
+        ]
+        for (code, status) in expected {
+            #expect(RegistryError(code, "").status.code == status, "\(code.name)")
+        }
+        // Codes that share an OCI code stay distinct.
+        #expect(RegistryError.Code.payloadTooLarge != .sizeInvalid)
+        #expect(RegistryError.Code.payloadTooLarge.rawValue == RegistryError.Code.sizeInvalid.rawValue)
+    }
+}

@@ -36,7 +36,7 @@ struct ErrorMiddleware: RouterMiddleware {
     static func render(_ error: any Error, request: Request, context: AegisRequestContext) throws -> Response {
         switch error {
         case let error as RegistryError:
-            if error.code.status >= 500 {
+            if error.code.httpStatus.code >= 500 {
                 context.logger.error("registry failure", metadata: ["error": "\(error)"])
             }
             return try error.response(from: request, context: context)

@@ -19,7 +19,7 @@ enum Surface {
         case .registry:
             return RegistryError(code, message)
         case .management:
-            let status = HTTPResponse.Status(code: code.status)
+            let status = code.httpStatus
             return APIError(status: status, title: status.reasonPhrase, detail: message)
         }
     }

@@ -5,7 +5,7 @@ import Hummingbird
 
 extension RegistryError: HTTPResponseError {
     /// The conventional status of the code.
-    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
+    public var status: HTTPResponse.Status { code.httpStatus }
 
     /// `{"errors":[{"code","message","detail"}]}`.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -41,7 +41,28 @@ private struct ErrorDocument: Encodable {
 
 extension RegistryError.Code {
     /// No endpoint at this path (the spec's codes have no better fit; the status says 404).
-    static let endpointUnknown = RegistryError.Code(rawValue: "UNSUPPORTED", status: 404)
+    static let endpointUnknown = RegistryError.Code("endpointUnknown", oci: "UNSUPPORTED")
+
+    /// The HTTP status of each code: CNCF Distribution's mapping, and the statuses the
+    /// distribution spec names for a body over the limit (413), too many tags (414) and an
+    /// unsatisfiable range (416).
+    var httpStatus: HTTPResponse.Status {
+        switch self {
+        case .blobUploadInvalid, .digestInvalid, .manifestBlobUnknown, .manifestInvalid, .nameInvalid, .sizeInvalid, .tagInvalid,
+            .unsupportedParameter, .paginationNumberInvalid:
+            .badRequest
+        case .unauthorized: .unauthorized
+        case .denied: .forbidden
+        case .blobUnknown, .blobUploadUnknown, .manifestUnknown, .nameUnknown, .endpointUnknown: .notFound
+        case .unsupported: .methodNotAllowed
+        case .payloadTooLarge: .contentTooLarge
+        case .tooManyTags: .uriTooLong
+        case .rangeInvalid: .rangeNotSatisfiable
+        case .tooManyRequests: .tooManyRequests
+        case .unavailable: .serviceUnavailable
+        default: .internalServerError
+        }
+    }
 }
 
 extension JSONEncoder {

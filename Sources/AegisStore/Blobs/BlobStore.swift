@@ -29,7 +29,7 @@ public protocol BlobStore: Sendable {
     /// dropped connection) the upload is cut back to `offset`, so a failed request leaves the
     /// session exactly as it was.
     /// - Returns: The new size of the upload and the updated hash state.
-    /// - Throws: `SIZE_INVALID` (413) when the upload would exceed `limit` bytes, `SIZE_INVALID` (400)
+    /// - Throws: `payloadTooLarge` when the upload would exceed `limit` bytes, `sizeInvalid`
     ///   when the body length differs from `expectedLength`.
     func append<Body: AsyncSequence>(
         to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
