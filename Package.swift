@@ -114,6 +114,13 @@ let package = Package(
         ),
         // The application core: every use case, over the domain modules; the surfaces adapt it.
         .target(
+            name: "AegisConfig",
+            dependencies: [
+                "AegisCore", "AegisAuth", "AegisGas", "AegisWasm", .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisClient",
             dependencies: [
                 "AegisCore", "AegisAuth",
@@ -143,6 +150,7 @@ let package = Package(
         .target(
             name: "AegisServer",
             dependencies: [
+                "AegisConfig",
                 "AegisOperations",
                 "AegisAuth",
                 "AegisWasm",
@@ -161,7 +169,6 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
@@ -170,6 +177,7 @@ let package = Package(
             name: "aegisguard",
             dependencies: [
                 "AegisClient",
+                "AegisConfig",
                 "AegisOperations",
                 "AegisAuth",
                 "AegisSpin",
@@ -227,6 +235,7 @@ let package = Package(
             dependencies: [
                 "AegisAuth",
                 "AegisClient",
+                "AegisConfig",
                 "AegisOperations",
                 "AegisWasm",
                 "AegisGas",

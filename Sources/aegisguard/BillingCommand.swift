@@ -1,3 +1,4 @@
+import AegisConfig
 import AegisCore
 import AegisGas
 import AegisOperations

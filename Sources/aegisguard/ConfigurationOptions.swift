@@ -1,3 +1,4 @@
+import AegisConfig
 import AegisServer
 import ArgumentParser
 import Foundation

@@ -1,4 +1,5 @@
 import AegisAuth
+import AegisConfig
 import AegisCore
 import AegisOperations
 import AegisServer
