@@ -171,6 +171,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The /api/v1 contract, compiled into the binary (no resource bundle to ship).
+            resources: [.embedInCode("API/openapi.json")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -10,7 +10,7 @@ import NIOCore
 
 /// The management API, `/api/v1`: an adapter over `Operations` (parse the request, call the
 /// operation, render its answer as JSON). Errors are problem+json with the operation's `code`; the
-/// same credentials as `/v2` (Basic or a bearer token). Its contract is `OpenAPIDocument`, served at
+/// same credentials as `/v2` (Basic or a bearer token). Its contract is `API/openapi.json`, compiled in and served at
 /// `/api/v1/openapi.json`.
 struct APIController: Sendable {
     let gate: AccessGate
@@ -41,7 +41,7 @@ struct APIController: Sendable {
         let api = router.group("/api/v1")
         api.get("openapi.json") { _, _ in
             Response(
-                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPIDocument.data)))
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
         }
         api.get("me") { request, context in try await me(request, context) }
         addTenantRoutes(to: api)
