@@ -3,7 +3,6 @@ import AegisStore
 import Crypto
 import Foundation
 import NIOPosix
-import Synchronization
 
 /// Turns credentials into principals: local users (scrypt), robot API keys, and the subjects of
 /// bearer tokens. Successful password checks are cached for `cacheSeconds` (keyed by a hash of the
@@ -17,7 +16,7 @@ public final class IdentityService: Sendable {
     public let oidc: OIDCVerifier?
     private let threadPool: NIOThreadPool
     private let cacheSeconds: TimeInterval
-    private let cache = Mutex<[SHA256Digest: (principal: Principal, until: Date)]>([:])
+    private let cache = BoundedCache<SHA256Digest, (principal: Principal, until: Date)>(capacity: 10_000)
 
     /// Creates the service.
     public init(
@@ -35,7 +34,7 @@ public final class IdentityService: Sendable {
     /// - Throws: `AuthError.invalidCredentials`; the message never says which part was wrong.
     public func authenticate(username: String, password: String, now: Date = Date()) async throws -> Principal {
         let key = Self.cacheKey(username, password)
-        if let hit = cache.withLock({ $0[key] }), hit.until > now { return hit.principal }
+        if let hit = cache[key], hit.until > now { return hit.principal }
         let principal: Principal
         if let oidc, password.utf8.count(where: { $0 == UInt8(ascii: ".") }) == 2,
             let external = try? await oidc.principal(for: password, now: now)
@@ -54,10 +53,7 @@ public final class IdentityService: Sendable {
             guard try await hashOffLoop({ self.hasher.verify(password, against: stored) }) else { throw Self.invalid }
             principal = try await self.principal(for: user)
         }
-        cache.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
-            cache[key] = (principal, now.addingTimeInterval(cacheSeconds))
-        }
+        cache[key] = (principal, now.addingTimeInterval(cacheSeconds))
         return principal
     }
 
@@ -95,7 +91,7 @@ public final class IdentityService: Sendable {
 
     /// Forgets cached credentials (after a password change or revocation).
     public func forgetCachedCredentials() {
-        cache.withLock { $0.removeAll() }
+        cache.removeAll()
     }
 
     private func authenticateRobot(_ robot: RobotName, key: String, now: Date) async throws -> Principal {

@@ -1,6 +1,6 @@
+import AegisCore
 import Foundation
 import JWTKit
-import Synchronization
 
 /// A token handed to a client.
 public struct IssuedToken: Sendable, Hashable {
@@ -45,8 +45,7 @@ public final class TokenService: Sendable {
 
     private let collection: JWTKeyCollection
     private let signingKid: JWKIdentifier
-    private let cache = Mutex<[String: VerifiedToken]>([:])
-    private let cacheCapacity = 10_000
+    private let cache = BoundedCache<String, VerifiedToken>(capacity: 10_000)
 
     /// Creates the service over loaded signing keys.
     public init(keys: SigningKeys, issuer: String, service: String, lifetime: Int = 300, refreshLifetime: Int = 30 * 86400) async {
@@ -78,7 +77,7 @@ public final class TokenService: Sendable {
     /// Verifies signature, `kid`, algorithm, expiry, not-before, issuer and audience.
     /// - Throws: `AuthError.invalidToken` for any failure.
     public func verify(_ token: String, now: Date = Date()) async throws -> VerifiedToken {
-        if let cached = cache.withLock({ $0[token] }), cached.expiresAt > now { return cached }
+        if let cached = cache[token], cached.expiresAt > now { return cached }
         let claims: TokenClaims
         do {
             claims = try await collection.verify(token, as: TokenClaims.self)
@@ -92,10 +91,7 @@ public final class TokenService: Sendable {
             subject: claims.sub.value,
             access: (claims.access ?? []).map { ResourceScope(type: $0.type, name: $0.name, actions: $0.actions) },
             expiresAt: claims.exp.value, isRefresh: claims.typ == "refresh")
-        cache.withLock { cache in
-            if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
-            cache[token] = verified
-        }
+        cache[token] = verified
         return verified
     }
 

@@ -1,3 +1,4 @@
+import AegisCore
 import AsyncHTTPClient
 import Foundation
 import JWTKit
@@ -18,7 +19,7 @@ public final class OIDCVerifier: Sendable {
     private let refreshInterval: TimeInterval
     private let logger: Logger
     private let keys = Mutex<[String: (collection: JWTKeyCollection, kids: Set<String>, fetchedAt: Date)]>([:])
-    private let verified = Mutex<[String: (principal: Principal, until: Date)]>([:])
+    private let verified = BoundedCache<String, (principal: Principal, until: Date)>(capacity: 10_000)
 
     /// Creates a verifier.
     public init(issuers: [OIDCIssuer], client: HTTPClient = .shared, refreshInterval: TimeInterval = 10, logger: Logger) {
@@ -32,7 +33,7 @@ public final class OIDCVerifier: Sendable {
     /// issuer (so other verifiers may try it).
     /// - Throws: `AuthError.invalidToken` for a token of a configured issuer that does not verify.
     public func principal(for token: String, now: Date = Date()) async throws -> Principal? {
-        if let hit = verified.withLock({ $0[token] }), hit.until > now { return hit.principal }
+        if let hit = verified[token], hit.until > now { return hit.principal }
         guard let unverified = Self.payload(of: token), let iss = unverified["iss"] as? String,
             let issuer = issuers.first(where: { $0.issuer == iss })
         else { return nil }
@@ -41,10 +42,7 @@ public final class OIDCVerifier: Sendable {
             throw AuthError(.invalidToken, "the token has no '\(issuer.usernameClaim)' claim")
         }
         let expiry = (claims["exp"] as? Double).map(Date.init(timeIntervalSince1970:)) ?? now
-        verified.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
-            cache[token] = (principal, expiry)
-        }
+        verified[token] = (principal, expiry)
         return principal
     }
 

@@ -1,38 +1,31 @@
 import AegisCore
 import AegisStore
-import Foundation
-import Synchronization
 
 /// Which repositories are public, cached for a few seconds (the flag is read on every anonymous
-/// or Basic pull; a change takes effect within `ttl`).
+/// or Basic pull; a change made elsewhere takes effect within `ttl`, one made here at once).
 public final class PublicRepositoryCache: Sendable {
     private let store: any IdentityStore
-    private let ttl: TimeInterval
-    private let entries = Mutex<[RepositoryName: (isPublic: Bool, until: Date)]>([:])
+    private let entries: BoundedCache<RepositoryName, Bool>
 
-    public init(store: any IdentityStore, ttl: TimeInterval = 5) {
+    public init(store: any IdentityStore, ttl: Duration = .seconds(5), capacity: Int = 100_000) {
         self.store = store
-        self.ttl = ttl
+        entries = BoundedCache(capacity: capacity, ttl: ttl)
     }
 
     public func isPublic(_ name: RepositoryName) async throws -> Bool {
-        let now = Date()
-        if let hit = entries.withLock({ $0[name] }), hit.until > now { return hit.isPublic }
+        if let hit = entries[name] { return hit }
         let isPublic = try await store.isPublic(name)
-        entries.withLock { entries in
-            if entries.count > 100_000 { entries.removeAll(keepingCapacity: true) }
-            entries[name] = (isPublic, now.addingTimeInterval(ttl))
-        }
+        entries[name] = isPublic
         return isPublic
     }
 
     /// Drops what is known of `name` (its visibility changed).
     public func forget(_ name: RepositoryName) {
-        _ = entries.withLock { $0.removeValue(forKey: name) }
+        entries.remove(name)
     }
 
     /// Drops everything (a change seen in the change feed without a repository name).
     public func forgetAll() {
-        entries.withLock { $0.removeAll() }
+        entries.removeAll()
     }
 }

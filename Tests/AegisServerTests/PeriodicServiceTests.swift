@@ -1,0 +1,48 @@
+import AegisOperations
+import Synchronization
+import Testing
+
+/// The background services' loop, driven by a manual clock: no test sleeps.
+@Suite struct PeriodicServiceTests {
+    /// Yields until `condition` holds (bounded: the loop under test only needs to reach its next sleep).
+    private func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<100_000 where !condition() { await Task.yield() }
+        return condition()
+    }
+
+    @Test func ticksAtOnceThenOncePerIntervalAndRunsItsShutdownWorkOnce() async throws {
+        let clock = ManualClock()
+        let ticks = Atomic(0)
+        let shutdowns = Atomic(0)
+        let service = PeriodicService(
+            "test", every: .seconds(60), clock: clock, tick: { ticks.add(1, ordering: .relaxed) },
+            atShutdown: { shutdowns.add(1, ordering: .relaxed) })
+        let running = Task { try await service.run() }
+        #expect(await eventually { ticks.load(ordering: .relaxed) == 1 && clock.sleeping == 1 })
+        clock.advance(by: .seconds(59))
+        #expect(clock.sleeping == 1)
+        #expect(ticks.load(ordering: .relaxed) == 1)
+        clock.advance(by: .seconds(1))
+        #expect(await eventually { ticks.load(ordering: .relaxed) == 2 && clock.sleeping == 1 })
+        clock.advance(by: .seconds(120))  // one sleep at a time: a late clock does not catch up twice
+        #expect(await eventually { ticks.load(ordering: .relaxed) == 3 && clock.sleeping == 1 })
+        running.cancel()
+        try await running.value
+        #expect(ticks.load(ordering: .relaxed) == 3)
+        #expect(shutdowns.load(ordering: .relaxed) == 1)
+    }
+
+    @Test func aDeferredFirstTickWaitsOneInterval() async throws {
+        let clock = ManualClock()
+        let ticks = Atomic(0)
+        let service = PeriodicService(
+            "accrual", every: .seconds(10), clock: clock, tickFirst: false, tick: { ticks.add(1, ordering: .relaxed) })
+        let running = Task { try await service.run() }
+        #expect(await eventually { clock.sleeping == 1 })
+        #expect(ticks.load(ordering: .relaxed) == 0)
+        clock.advance(by: .seconds(10))
+        #expect(await eventually { ticks.load(ordering: .relaxed) == 1 && clock.sleeping == 1 })
+        running.cancel()
+        try await running.value
+    }
+}
