@@ -96,7 +96,8 @@ public func buildApplication(
     let access = RegistryAccess(operations: operations, tokens: tokens)
     let gate = AccessGate(access: access, publicURL: auth.publicURL)
 
-    let router = Router(context: AegisRequestContext.self)
+    // HEAD wherever GET (the /v2 routes answer HEAD themselves; these are the other surfaces).
+    let router = Router(context: AegisRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     if configuration.gas.metering { router.add(middleware: GasMiddleware(metering: metering)) }

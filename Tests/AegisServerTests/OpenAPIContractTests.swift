@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 import Testing
 
 @testable import AegisServer
@@ -77,5 +79,21 @@ import Testing
         let problem = try #require(schemas["Problem"])
         #expect((problem["required"] as? [String])?.contains("code") == true)
         #expect((problem["properties"] as? [String: Any])?["reason"] != nil)
+    }
+
+    /// HEAD answers like GET, without the body, on every route that takes GET (it was 405 on
+    /// /api/v1 while `Allow` listed HEAD).
+    @Test func headAnswersLikeGetWithoutABody() async throws {
+        try await withRegistry(as: nil) { client in
+            let admin: HTTPFields = [.authorization: basic(TestRegistry.admin.user, TestRegistry.admin.password)]
+            for (path, methods) in APIController.routes where methods.contains(.get) {
+                let uri = path.replacing(":tenant", with: "acme").replacing(":user", with: "admin")
+                let get = try await client.execute(uri: uri, method: .get, headers: admin)
+                let head = try await client.execute(uri: uri, method: .head, headers: admin)
+                #expect(head.status == get.status, "\(uri)")
+                #expect(head.body.readableBytes == 0, "\(uri)")
+                if get.status == .ok { #expect(head.headers[.contentLength] == String(get.body.readableBytes), "\(uri)") }
+            }
+        }
     }
 }

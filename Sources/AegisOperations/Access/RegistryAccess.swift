@@ -134,12 +134,15 @@ public struct Access: Sendable {
     public let credential: Credential
     let access: RegistryAccess
 
-    /// Whether the caller may pull `name` (the source of a cross-repository mount).
-    public func canPull(_ name: RepositoryName) -> Bool {
+    /// Whether the caller may mount a blob from `source` into `tenant`: a mount reads its source,
+    /// so the caller must be allowed to pull it (without a source, to pull anywhere in the
+    /// tenant). A public source does not count: mounting would copy its bytes into the tenant.
+    public func mayMount(from source: RepositoryName?, into tenant: TenantID) async throws -> Bool {
+        guard let source else { return try await principal().has(.pull, in: tenant) }
         switch credential {
-        case .anonymous: false
-        case .basic(let principal): access.authorizer.decide(principal, .pull, on: name, isPublic: false).allowed
-        case .bearer(let token): token.allows("pull", onRepository: name.value)
+        case .anonymous: return false
+        case .basic(let principal): return access.authorizer.decide(principal, .pull, on: source, isPublic: false).allowed
+        case .bearer(let token): return token.allows("pull", onRepository: source.value)
         }
     }
 

@@ -41,11 +41,8 @@ extension RegistryController {
         if let mount = request.query("mount") {
             let digest = try Digest(parsing: mount)
             let source = try request.query("from").map { try RepositoryName($0) }
-            // A mount reads the source: the caller must be allowed to pull it (without `from`,
-            // to pull anywhere in the tenant). Otherwise the blob is treated as absent.
-            let readable =
-                if let source { access.canPull(source) } else { try await access.principal().has(.pull, in: name.tenant) }
-            if readable, try await registry.mount(digest, into: name, from: source) != nil {
+            // A source the caller may not read is treated as not having the blob.
+            if try await access.mayMount(from: source, into: name.tenant), try await registry.mount(digest, into: name, from: source) != nil {
                 return blobCreated(digest, in: name)
             }
             // Not mountable: answer as the spec asks, with a fresh session.
