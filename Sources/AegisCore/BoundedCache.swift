@@ -34,10 +34,11 @@ public final class BoundedCache<Key: Hashable & Sendable, Value: Sendable>: Send
     /// The entry for `key`, if present and not expired; setting nil removes it.
     public subscript(key: Key) -> Value? {
         get {
-            let now = now()
+            // Without a TTL nothing expires: no clock read on the hit path.
+            let now = ttl == nil ? nil : now()
             return state.withLock { state in
                 guard let slot = state.index[key] else { return nil }
-                if let expires = state.slots[slot].expires, expires <= now { return nil }
+                if let now, let expires = state.slots[slot].expires, expires <= now { return nil }
                 state.slots[slot].referenced = true
                 return state.slots[slot].value
             }
