@@ -16,7 +16,7 @@ public struct RegistryClient: Sendable {
     /// - Throws: `RegistryClientError` when there are no credentials for it.
     public init(
         registry: String, scopes: [String], login: RegistryLogin = RegistryLogin(),
-        environment: [String: String] = ProcessInfo.processInfo.environment, client: HTTPClient = .shared
+        environment: [String: String] = ProcessInfo.processInfo.environment, client: HTTPClient = .registry
     ) async throws {
         base = registry.hasSuffix("/") ? String(registry.dropLast()) : registry
         self.client = client
@@ -31,6 +31,7 @@ public struct RegistryClient: Sendable {
     }
 
     /// Sends a request; returns status, headers and body (at most `limit` bytes).
+    /// - Throws: `RegistryClientError` when the registry cannot be reached.
     public func send(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil, limit: Int = 64 << 20
     ) async throws -> (status: Int, headers: HTTPHeaders, body: ByteBuffer) {
@@ -39,8 +40,14 @@ public struct RegistryClient: Sendable {
         request.headers.add(name: "Authorization", value: authorization)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(body) }
-        let response = try await client.execute(request, timeout: .seconds(600))
-        return (Int(response.status.code), response.headers, try await response.body.collect(upTo: limit))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(600))
+            return (Int(response.status.code), response.headers, try await response.body.collect(upTo: limit))
+        } catch let error as HTTPClientError {
+            throw RegistryClientError("cannot talk to \(base): \(error)")
+        } catch let error as IOError {
+            throw RegistryClientError("cannot reach \(base): \(error.description)")
+        }
     }
 
     /// Sends JSON and decodes JSON. - Throws: `RegistryClientError` with the problem's detail for an error status.
@@ -88,4 +95,11 @@ public struct RegistryClientError: Error, Sendable, CustomStringConvertible {
             description = "the registry answered \(status)"
         }
     }
+}
+
+extension HTTPClient {
+    /// The client's connections: a registry that refuses or does not answer fails the request
+    /// within 5 s (the shared client keeps retrying a refused connection for 90 s).
+    public static let registry = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: Configuration(timeout: Configuration.Timeout(connect: .seconds(5))))
 }

@@ -20,7 +20,7 @@ public struct RegistryLogin: Sendable {
     }
 
     /// Creates a login helper.
-    public init(credentialsPath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, client: HTTPClient = .shared) {
+    public init(credentialsPath: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, client: HTTPClient = .registry) {
         let directory =
             environment["AEGIS_CONFIG_DIR"]
             ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".config/aegisguard")
