@@ -47,38 +47,8 @@ start off false
 # Blobs for the push workload: 8 × 16 MiB of fresh random bytes per round, the same for both servers.
 BLOBS="$WORK/blobs"
 mkdir -p "$BLOBS"
-make_blobs() {
-    rm -f "$BLOBS"/*
-    for i in $(seq 1 8); do
-        head -c $((16 << 20)) /dev/urandom >"$BLOBS/$i"
-        sha256sum "$BLOBS/$i" | cut -d' ' -f1 >"$BLOBS/$i.sha256"
-    done
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-
-rps() { # URL TOKEN PID → "requests/s µs-of-server-CPU-per-request"
-    local before after out
-    before="$(cpu_ticks "$3")"
-    out="$(wrk -t2 -c32 -d5s -H "Authorization: Bearer $2" "$1/v2/bench/x/manifests/v1")"
-    after="$(cpu_ticks "$3")"
-    awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
-        / requests in / {requests = $1}
-        /Requests\/sec/ {rate = $2}
-        END {printf "%s %.2f\n", rate, ticks / hz * 1e6 / requests}' <<<"$out"
-}
-
-push() { # URL TOKEN → MB/s over the 8 blobs
-    local start end
-    start="$(date +%s.%N)"
-    # `Expect:` off: curl would wait a second for a 100 Continue before each body.
-    for i in $(seq 1 8); do
-        curl -sf -o /dev/null -H "Authorization: Bearer $2" -H 'Content-Type: application/octet-stream' -H 'Expect:' \
-            -X POST --data-binary @"$BLOBS/$i" "$1/v2/bench/x/blobs/uploads/?digest=sha256:$(cat "$BLOBS/$i.sha256")"
-    done
-    end="$(date +%s.%N)"
-    python3 -c "print(f'{8 * 16 * 1.048576 / ($end - $start):.1f}')"
-}
+# shellcheck source=scripts/bench-lib.sh
+. "$(dirname "$0")/bench-lib.sh"
 
 echo "command: scripts/bench-gas.sh $*"
 echo
@@ -91,11 +61,11 @@ for round in $(seq 1 "$ROUNDS"); do
     if ((round % 2)); then
         read -r a e <<<"$(rps "$URL_on" "$TOKEN_on" "$PID_on")"; read -r b f <<<"$(rps "$URL_off" "$TOKEN_off" "$PID_off")"
         cat "$BLOBS"/* >/dev/null
-        c="$(push "$URL_on" "$TOKEN_on")"; d="$(push "$URL_off" "$TOKEN_off")"
+        read -r c _ <<<"$(push "$URL_on" "$TOKEN_on" "$PID_on")"; read -r d _ <<<"$(push "$URL_off" "$TOKEN_off" "$PID_off")"
     else
         read -r b f <<<"$(rps "$URL_off" "$TOKEN_off" "$PID_off")"; read -r a e <<<"$(rps "$URL_on" "$TOKEN_on" "$PID_on")"
         cat "$BLOBS"/* >/dev/null
-        d="$(push "$URL_off" "$TOKEN_off")"; c="$(push "$URL_on" "$TOKEN_on")"
+        read -r d _ <<<"$(push "$URL_off" "$TOKEN_off" "$PID_off")"; read -r c _ <<<"$(push "$URL_on" "$TOKEN_on" "$PID_on")"
     fi
     echo "| $round | $a | $b | $e | $f | $c | $d |"
     read -r -a SUM <<<"$(IFS=,; python3 -c "s=[${SUM[*]}]; v=[$a,$b,$c,$d,$e,$f]; print(' '.join(str(x+y) for x, y in zip(s, v)))")"
