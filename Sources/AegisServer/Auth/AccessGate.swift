@@ -14,8 +14,11 @@ struct AccessGate: Sendable {
 
     /// Authenticates and authorizes one request. - Throws: `AuthChallenge` (401 with a challenge, or 403).
     func check(_ requirement: AccessRequirement, request: Request, requestID: String) async throws -> Access {
-        // A cross-repository mount also reads its source: a refusal asks for both scopes.
-        let mountSource = request.query("mount") == nil ? nil : request.query("from").flatMap { try? RepositoryName($0) }
+        // A cross-repository mount (a push) also reads its source: a refusal asks for both scopes.
+        var mountSource: RepositoryName?
+        if case .repository(_, .push) = requirement, request.query("mount") != nil {
+            mountSource = request.query("from").flatMap { try? RepositoryName($0) }
+        }
         do {
             return try await access.check(requirement, Self.presented(request), requestID: requestID, mountSource: mountSource)
         } catch let refusal as AccessRefusal {
