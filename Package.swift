@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Threads are needed; FileSystem only because `swift build` also builds WasmKit's own CLI, which
         // needs it (guests never see the host's files: the sandbox gives them an in-memory tree).
         .package(url: "https://github.com/swiftwasm/WasmKit.git", .upToNextMinor(from: "0.4.2"), traits: ["FileSystem", "MultiThread"]),
@@ -50,6 +52,19 @@ let package = Package(
                 "AegisStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AegisStorePostgres",
+            dependencies: [
+                "AegisCore",
+                "AegisStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -159,6 +174,7 @@ let package = Package(
                 "AegisCore",
                 "AegisStore",
                 "AegisStoreSQLite",
+                "AegisStorePostgres",
                 "AegisStoreFileSystem",
                 "AegisRegistry",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -227,8 +243,10 @@ let package = Package(
                 "AegisCore",
                 "AegisStore",
                 "AegisStoreSQLite",
+                "AegisStorePostgres",
                 "AegisStoreFileSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -28,6 +28,13 @@ extension AegisConfiguration {
         Setting("listen", "AEGIS_LISTEN") { try $0.setListen($1.string()) },
         Setting("data_dir", "AEGIS_DATA_DIR") { $0.dataDirectory = try $1.string() },
         Setting("log_level", "AEGIS_LOG_LEVEL") { $0.logLevel = try $1.string() },
+        Setting("metadata.url", "AEGIS_METADATA_URL") {
+            let url = try $1.string()
+            guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw ConfigurationError("metadata.url must be postgres://user:password@host:port/database")
+            }
+            $0.metadataURL = url
+        },
         Setting("limits.max_manifest_bytes", "AEGIS_MAX_MANIFEST_BYTES") {
             $0.limits.maxManifestBytes = try $1.int(in: 1024...(64 << 20))
         },

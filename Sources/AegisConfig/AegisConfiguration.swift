@@ -13,6 +13,9 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var port: Int = 5000
     /// The data directory: `meta.sqlite`, `blobs/`, `uploads/`.
     public var dataDirectory: String = "./aegis-data"
+    /// The shared metadata database, `postgres://user:password@host:port/database` (several nodes
+    /// use one); nil keeps the embedded SQLite file in the data directory.
+    public var metadataURL: String?
     /// Log level name (`trace` … `critical`).
     public var logLevel: String = "info"
     /// Registry limits.

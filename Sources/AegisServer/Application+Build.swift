@@ -6,6 +6,7 @@ import AegisOperations
 import AegisRegistry
 import AegisStore
 import AegisStoreFileSystem
+import AegisStorePostgres
 import AegisStoreSQLite
 import AegisWasm
 import Foundation
@@ -18,22 +19,27 @@ import ServiceLifecycle
 /// The stores of one data directory, opened once and shared by every surface. This is the one
 /// place that names the drivers (the composition root).
 public struct AegisStorage: Sendable {
-    /// Metadata (SQLite in the data directory).
+    /// Metadata (SQLite in the data directory, or the PostgreSQL of `metadata.url`).
     public let metadata: any MetadataStore
     /// Blob bytes (files in the data directory).
     public let blobs: any BlobStore
 
     /// Opens (creating and migrating when needed) the stores in the configured data directory.
     public static func open(_ configuration: AegisConfiguration) async throws -> AegisStorage {
-        let metadata = try openMetadata(configuration)
+        let metadata = try await openMetadata(configuration)
         let blobs = try await FileSystemBlobStore(root: configuration.dataDirectory)
         return AegisStorage(metadata: metadata, blobs: blobs)
     }
 
     /// Opens only the metadata (for commands that work on it while the server may run: SQLite's WAL
-    /// lets both).
-    public static func openMetadata(_ configuration: AegisConfiguration) throws -> any MetadataStore {
+    /// lets both, and PostgreSQL is shared by design).
+    public static func openMetadata(_ configuration: AegisConfiguration) async throws -> any MetadataStore {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        if let url = configuration.metadataURL {
+            var logger = Logger(label: "aegis.postgres")
+            logger.logLevel = .error
+            return try await PostgresMetadataStore(url: url, logger: logger)
+        }
         return try SQLiteMetadataStore(path: configuration.metadataPath)
     }
 }

@@ -25,7 +25,7 @@ struct BillingCommand: AsyncParsableCommand {
             let tenantID = try parseTenant(tenant)
             if let period, Invoice.bounds(of: period) == nil { throw ValidationError("period must be YYYY-MM") }
             let invoice = try await GasOperations.invoice(
-                of: tenantID, period: period, store: try openMetadata(options), defaultBudget: configuration.gas.defaultBudget)
+                of: tenantID, period: period, store: try await openMetadata(options), defaultBudget: configuration.gas.defaultBudget)
             switch format {
             case "json":
                 let encoder = JSONEncoder()

@@ -9,8 +9,8 @@ import Logging
 
 /// Opens the metadata store of the configured data directory (the server may be running: SQLite
 /// WAL lets both work on it).
-func openMetadata(_ options: ConfigurationOptions) throws -> any MetadataStore {
-    try AegisStorage.openMetadata(try options.load())
+func openMetadata(_ options: ConfigurationOptions) async throws -> any MetadataStore {
+    try await AegisStorage.openMetadata(try options.load())
 }
 
 /// Runs a management command through the same operations as `/api/v1`, as the local operator:

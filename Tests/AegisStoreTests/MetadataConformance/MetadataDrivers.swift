@@ -2,13 +2,16 @@ import AegisCore
 import AegisStore
 import AegisStoreSQLite
 import Foundation
+import PostgresNIO
 import Testing
 
+@testable import AegisStorePostgres
+
 /// A metadata driver under test: makes a fresh, empty store and removes it afterwards. The shared
-/// conformance suites run every case against each driver in `all` (PostgreSQL joins here).
+/// conformance suites run every case against each driver in `all`.
 struct MetadataDriver: Sendable, CustomTestStringConvertible {
     let name: String
-    let make: @Sendable () async throws -> (store: any MetadataStore, cleanup: @Sendable () -> Void)
+    let make: @Sendable () async throws -> (store: any MetadataStore, cleanup: @Sendable () async -> Void)
 
     var testDescription: String { name }
 
@@ -23,16 +26,40 @@ struct MetadataDriver: Sendable, CustomTestStringConvertible {
         )
     }
 
-    static let all: [MetadataDriver] = [.sqlite]
+    /// A schema of its own in the test server's database (`scripts/postgres.sh` starts it; `scripts/test`
+    /// exports its URL), dropped afterwards.
+    static let postgres = MetadataDriver(name: "PostgreSQL") {
+        guard let url = postgresURL else { throw PostgresStoreError(.invalidURL, "AEGIS_TEST_POSTGRES_URL is not set") }
+        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let store = try await PostgresMetadataStore(url: url + "?schema=\(schema)&pool_size=4")
+        return (
+            store,
+            {
+                try? await store.execute(PostgresQuery(unsafeSQL: "DROP SCHEMA \(schema) CASCADE"))
+                try? store.close()
+            }
+        )
+    }
+
+    /// The test PostgreSQL, when one runs.
+    static let postgresURL = ProcessInfo.processInfo.environment["AEGIS_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    /// SQLite always; PostgreSQL when `AEGIS_TEST_POSTGRES_URL` names a server (`scripts/test` always starts one).
+    static let all: [MetadataDriver] = postgresURL == nil ? [.sqlite] : [.sqlite, .postgres]
 
     /// Runs `body` with a fresh store holding tenants `acme` and `globex`.
     func with(_ body: (any MetadataStore) async throws -> Void) async throws {
         let (store, cleanup) = try await make()
-        defer { cleanup() }
-        try await store.transaction { tx in
-            for name in ["acme", "globex"] { _ = try tx.insertTenant(try TenantID(name)) }
+        do {
+            try await store.transaction { tx in
+                for name in ["acme", "globex"] { _ = try tx.insertTenant(try TenantID(name)) }
+            }
+            try await body(store)
+        } catch {
+            await cleanup()
+            throw error
         }
-        try await body(store)
+        await cleanup()
     }
 }
 

@@ -1,0 +1,67 @@
+import AegisCore
+import AegisStore
+import Foundation
+import PostgresNIO
+
+/// Storage per tenant, counted exactly as the SQLite driver counts it: the bytes of the distinct
+/// blobs its repositories link, kept in `tenant_storage` by the transactions that link and unlink.
+extension PostgresMetadataStore {
+    /// The SQL that recounts every tenant from the links.
+    static let storageRecountSQL = """
+        SELECT d.tenant AS tenant, sum(b.size)::bigint AS bytes
+        FROM (SELECT DISTINCT r.tenant AS tenant, l.digest AS digest
+              FROM blob_links l JOIN repositories r ON r.id = l.repository_id) d
+        JOIN blobs b ON b.digest = d.digest
+        GROUP BY d.tenant
+        """
+
+    public func storageUsed(by tenant: TenantID) async throws -> Int64 {
+        try await value("SELECT bytes FROM tenant_storage WHERE tenant = \(tenant.value)", as: Int64.self) ?? 0
+    }
+
+    public func storageByTenant() async throws -> [(tenant: TenantID, bytes: Int64)] {
+        try await rows("SELECT tenant, bytes FROM tenant_storage WHERE bytes > 0 ORDER BY tenant").compactMap { row in
+            let (tenant, bytes) = try row.decode((String, Int64).self)
+            return (try? TenantID(tenant)).map { (tenant: $0, bytes: bytes) }
+        }
+    }
+
+    /// Every tenant's counted and recounted bytes, in one snapshot (a single statement sees one).
+    public func recountStorage() async throws -> [(tenant: String, counted: Int64, recounted: Int64)] {
+        try await rows(
+            """
+            WITH recounted AS (\(unescaped: Self.storageRecountSQL))
+            SELECT t.name, coalesce(s.bytes, 0), coalesce(r.bytes, 0) FROM tenants t
+            LEFT JOIN tenant_storage s ON s.tenant = t.name LEFT JOIN recounted r ON r.tenant = t.name
+            ORDER BY t.name
+            """
+        ).map { row in
+            let (tenant, counted, recounted) = try row.decode((String, Int64, Int64).self)
+            return (tenant: tenant, counted: counted, recounted: recounted)
+        }
+    }
+
+    public func storageQuota(of tenant: TenantID) async throws -> Int64? {
+        try await value("SELECT storage_quota FROM tenants WHERE name = \(tenant.value)", as: Int64.self)
+    }
+}
+
+extension PostgresTransaction {
+    /// Whether any repository of the repository's tenant links the blob.
+    func tenantLinks(repository: Int64, digest: Digest) throws -> Bool {
+        try exists(
+            """
+            SELECT 1 FROM blob_links l JOIN repositories r ON r.id = l.repository_id
+            WHERE l.digest = \(digest.description) AND r.tenant = (SELECT tenant FROM repositories WHERE id = \(repository)) LIMIT 1
+            """)
+    }
+
+    /// Adds `bytes` (negative: removes) to the count of the repository's tenant.
+    func count(_ bytes: Int64, forTenantOf repository: Int64) throws {
+        try execute(
+            """
+            INSERT INTO tenant_storage(tenant, bytes) SELECT tenant, \(bytes) FROM repositories WHERE id = \(repository)
+            ON CONFLICT(tenant) DO UPDATE SET bytes = tenant_storage.bytes + excluded.bytes
+            """)
+    }
+}

@@ -1,0 +1,163 @@
+import AegisCore
+import AegisStore
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// A unit of work on one pooled connection: `BEGIN ISOLATION LEVEL SERIALIZABLE` … `COMMIT`, with
+/// the body's statements sent one by one and waited for on a thread of the store's pool.
+struct PostgresTransaction: MetadataTransaction {
+    let connection: PostgresConnection
+    let logger: Logger
+    let now: Date
+    let state: State
+
+    /// What the transaction has learned as it ran (it is confined to its thread).
+    final class State {
+        /// The outbox lock is held (see `append`).
+        var holdsOutboxLock = false
+        /// The first serialization failure or deadlock a statement hit: the body may have caught the
+        /// error, but the transaction is aborted and the whole unit must be retried.
+        var retryable: PSQLError?
+    }
+
+    var timestamp: Double { now.timeIntervalSince1970 }
+
+    /// Runs a statement and waits for it. - Returns: the rows it returned.
+    @discardableResult
+    func rows(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try result(query).rows
+    }
+
+    /// Runs a statement. - Returns: how many rows it changed.
+    @discardableResult
+    func execute(_ query: PostgresQuery) throws -> Int {
+        try result(query).metadata.rows ?? 0
+    }
+
+    /// The first column of the first row, nil when there is none.
+    func value<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) throws -> T? where T._DecodableType == T {
+        guard let row = try rows(query).first else { return nil }
+        return try row.decode(T?.self)
+    }
+
+    func exists(_ query: PostgresQuery) throws -> Bool {
+        try !rows(query).isEmpty
+    }
+
+    private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        do {
+            return try connection.query(query, logger: logger).wait()
+        } catch let error as PSQLError {
+            if PostgresMetadataStore.isRetryable(error), state.retryable == nil { state.retryable = error }
+            throw error
+        }
+    }
+
+    func requireTenant(_ tenant: TenantID) throws {
+        guard try exists("SELECT 1 FROM tenants WHERE name = \(tenant.value)") else {
+            throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+        }
+    }
+
+    func requireUser(_ user: String) throws {
+        guard try exists("SELECT 1 FROM users WHERE name = \(user)") else { throw StoreError(.notFound, "user '\(user)' does not exist") }
+    }
+
+    /// Appends an event. Ids come from a sequence, which hands them out in insertion order, not
+    /// commit order; so the first event of a transaction takes a transaction-scoped advisory lock
+    /// first, held until commit. Writers that emit events therefore commit in id order, and a
+    /// reader that has seen id N never later finds an id below N appear.
+    func append(_ event: OutboxEvent) throws {
+        if !state.holdsOutboxLock {
+            try rows("SELECT pg_advisory_xact_lock(\(PostgresMetadataStore.outboxLock))")
+            state.holdsOutboxLock = true
+        }
+        let payload = String(decoding: try JSONEncoder.outbox.encode(event.payload), as: UTF8.self)
+        try execute(
+            """
+            INSERT INTO outbox(time, tenant, type, subject, payload)
+            VALUES (\(event.time.timeIntervalSince1970), \(event.tenant?.value), \(event.type.rawValue), \(event.subject), \(payload))
+            """)
+    }
+}
+
+extension PostgresMetadataStore {
+    /// The advisory lock key that orders outbox writers ("AEGISOBX").
+    static let outboxLock: Int64 = 0x4145_4749_534F_4258
+    /// Attempts of a unit of work that keeps failing to serialize before giving up.
+    static let maxAttempts = 12
+
+    /// Runs `body` as one serializable transaction, retried (with jittered back-off) when PostgreSQL
+    /// reports a serialization failure or a deadlock, so a rule the body checks still holds when it
+    /// commits, exactly as on SQLite's single writer. Bodies must be pure functions of the
+    /// transaction (they are: they only read and write through it).
+    public func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T {
+        try await withoutActuallyEscaping(body) { body in
+            // The thread pool may hold its work item a moment after the result is back, so the body
+            // reaches it through a box that is emptied before `body` stops being valid.
+            let handoff = Handoff(body)
+            defer { handoff.clear() }
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try await client.withConnection { connection in
+                        try await threads.runIfActive { [logger] in
+                            guard let body = handoff.body else { throw CancellationError() }
+                            return try Self.run(body, on: connection, logger: logger)
+                        }
+                    }
+                } catch let error as PSQLError where Self.isRetryable(error) {
+                    guard attempt < Self.maxAttempts else {
+                        throw PostgresStoreError(.contention, "a transaction failed to serialize \(attempt) times: \(error)")
+                    }
+                    // 1, 2, 4 … 64 ms, jittered, so colliding writers spread out.
+                    let ceiling = UInt64(1 << min(attempt, 6)) * 1_000_000
+                    try await Task.sleep(nanoseconds: UInt64.random(in: ceiling / 2...ceiling))
+                }
+            }
+        }
+    }
+
+    /// A transaction body on its way to a pool thread.
+    private final class Handoff<T>: Sendable {
+        private let value: Mutex<(@Sendable (any MetadataTransaction) throws -> T)?>
+        init(_ body: @escaping @Sendable (any MetadataTransaction) throws -> T) { value = Mutex(body) }
+        var body: (@Sendable (any MetadataTransaction) throws -> T)? { value.withLock { $0 } }
+        func clear() { value.withLock { $0 = nil } }
+    }
+
+    private static func run<T>(
+        _ body: (any MetadataTransaction) throws -> T, on connection: PostgresConnection, logger: Logger
+    ) throws -> T {
+        let transaction = PostgresTransaction(connection: connection, logger: logger, now: Date(), state: .init())
+        try transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        do {
+            let result = try body(transaction)
+            if let retryable = transaction.state.retryable { throw retryable }
+            try transaction.execute("COMMIT")
+            return result
+        } catch {
+            _ = try? transaction.execute("ROLLBACK")
+            throw transaction.state.retryable ?? error
+        }
+    }
+
+    /// Serialization failures (40001) and deadlocks (40P01): the transaction can be run again.
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "40001" || state == "40P01"
+    }
+}
+
+extension JSONEncoder {
+    /// Event payloads and annotations: compact, keys sorted (stable bytes for equal values).
+    static let outbox: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
