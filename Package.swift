@@ -79,6 +79,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AegisStoreS3",
+            dependencies: [
+                "AegisCore",
+                "AegisStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisAuth",
             dependencies: [
                 "AegisCore",
@@ -247,6 +260,17 @@ let package = Package(
                 "AegisStoreFileSystem",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AegisStoreS3Tests",
+            dependencies: [
+                "AegisStoreS3",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
