@@ -210,6 +210,22 @@ extension PostgresMetadataStore {
             CREATE INDEX outbox_unpublished ON outbox(id) WHERE published_at IS NULL;
             """
         ),
+        (
+            "v10-object-catalog",
+            """
+            CREATE TABLE blob_objects(
+                digest text COLLATE "C" PRIMARY KEY,
+                key text COLLATE "C" NOT NULL,
+                size bigint NOT NULL,
+                created_at double precision NOT NULL,
+                removing boolean NOT NULL DEFAULT false);
+            CREATE INDEX blob_objects_key ON blob_objects(key);
+            CREATE TABLE object_uploads(
+                id text COLLATE "C" PRIMARY KEY,
+                version bigint NOT NULL,
+                state text NOT NULL);
+            """
+        ),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

@@ -202,6 +202,24 @@ extension SQLiteMetadataStore {
                     CREATE INDEX outbox_unpublished ON outbox(id) WHERE published_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v10-object-catalog") { db in
+            // An object-store blob driver's catalog (see ObjectCatalogStore): which object holds
+            // each digest, and each open upload's parts and pending objects.
+            try db.execute(
+                sql: """
+                    CREATE TABLE blob_objects(
+                        digest TEXT PRIMARY KEY NOT NULL,
+                        key TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        removing INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+                    CREATE INDEX blob_objects_key ON blob_objects(key);
+                    CREATE TABLE object_uploads(
+                        id TEXT PRIMARY KEY NOT NULL,
+                        version INTEGER NOT NULL,
+                        state TEXT NOT NULL) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -92,3 +92,18 @@ public struct UploadID: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { value }
 }
+
+extension UploadID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let uuid = UUID(uuidString: text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not an upload id"))
+        }
+        value = uuid.uuidString.lowercased()
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(value)
+    }
+}
