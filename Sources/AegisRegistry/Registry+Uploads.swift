@@ -98,11 +98,21 @@ extension Registry {
                 try await complete(upload, in: name, as: committed)
                 return committed.size
             }
-            let size = try await write(body, to: upload, range: range, contentLength: contentLength)
-            try Self.checkDigest(try await currentDigest(of: upload, size: size, algorithm: digest.algorithm), expected: digest)
+            let size = try await write(body, to: upload, range: range, contentLength: contentLength, isLast: true)
+            // Without a hash state (another node wrote the last chunk, and the store cannot read
+            // an open upload back), the store verifies the digest as it commits.
+            let known = try await currentDigest(of: upload, size: size, algorithm: digest.algorithm)
+            if let known { try Self.checkDigest(known, expected: digest) }
             try await metadata.markUploadFinalizing(id, as: BlobInfo(digest: digest, size: size))
             CrashPoint.uploadMarked.reach()
-            try await blobs.commitUpload(id, as: digest)
+            do {
+                try await blobs.commitUpload(id, as: digest, verifying: known == nil)
+            } catch let error as RegistryError where error.code == .digestInvalid {
+                try? await discard(id)
+                throw RegistryError(
+                    .digestInvalid, "provided digest did not match uploaded content; the upload was discarded",
+                    detail: ["expected": digest.description])
+            }
             CrashPoint.uploadMoved.reach()
             try await complete(upload, in: name, as: BlobInfo(digest: digest, size: size))
             CrashPoint.uploadLinked.reach()
@@ -239,7 +249,7 @@ extension Registry {
 
     /// Writes a body at the end of the upload after checking its declared position; returns the new size.
     private func write<Body: AsyncSequence>(
-        _ body: Body, to upload: UploadRecord, range: ChunkRange?, contentLength: Int64?
+        _ body: Body, to upload: UploadRecord, range: ChunkRange?, contentLength: Int64?, isLast: Bool = false
     ) async throws -> Int64 where Body.Element == ByteBuffer {
         if let committed = try await committedContent(of: upload) {
             throw RegistryError(
@@ -265,21 +275,29 @@ extension Registry {
         let hasher = try await hashState(of: upload, size: offset)
         let (size, updated) = try await blobs.append(
             to: upload.id, at: offset, body: body, limit: limits.maxBlobBytes, expectedLength: range?.count ?? contentLength,
-            hasher: hasher)
-        uploadStates.store(updated, for: upload.id, size: size)
+            hasher: hasher, isLast: isLast)
+        if let updated {
+            uploadStates.store(updated, for: upload.id, size: size)
+        } else {
+            uploadStates.forget(upload.id)
+        }
         return size
     }
 
-    /// The hash state covering the first `size` bytes, from the cache or recomputed from storage.
-    private func hashState(of upload: UploadRecord, size: Int64) async throws -> DigestHasher {
+    /// The hash state covering the first `size` bytes, from the cache or recomputed from storage;
+    /// nil when neither can be had (see `BlobStore.canReadUploads`).
+    private func hashState(of upload: UploadRecord, size: Int64) async throws -> DigestHasher? {
         if let cached = uploadStates.hasher(for: upload.id, size: size) { return cached }
+        guard blobs.canReadUploads else { return nil }
         return try await rehash(upload.id, algorithm: upload.algorithm)
     }
 
-    private func currentDigest(of upload: UploadRecord, size: Int64, algorithm: DigestAlgorithm) async throws -> Digest {
+    /// The digest of the upload's `size` bytes, or nil when it cannot be had without the bytes.
+    private func currentDigest(of upload: UploadRecord, size: Int64, algorithm: DigestAlgorithm) async throws -> Digest? {
         if algorithm == upload.algorithm, let cached = uploadStates.hasher(for: upload.id, size: size) {
             return cached.finalize()
         }
+        guard blobs.canReadUploads else { return nil }
         return try await rehash(upload.id, algorithm: algorithm).finalize()
     }
 

@@ -95,9 +95,12 @@ public struct FileSystemBlobStore: BlobStore {
         try await fileSystem.info(forFileAt: path(of: id))?.size
     }
 
+    /// Always: the upload is a local file.
+    public var canReadUploads: Bool { true }
+
     public func append<Body: AsyncSequence>(
-        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
-    ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer {
+        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher?, isLast: Bool
+    ) async throws -> (size: Int64, hasher: DigestHasher?) where Body.Element == ByteBuffer {
         do {
             return try await fileSystem.withFileHandle(
                 forWritingAt: path(of: id), options: .modifyFile(createIfNecessary: false)
@@ -125,8 +128,8 @@ public struct FileSystemBlobStore: BlobStore {
     /// so a push costs about max(receive + hash, write) instead of their sum. At most two batches
     /// are in memory per upload.
     private static func write<Body: AsyncSequence>(
-        _ body: Body, to handle: WriteFileHandle, at offset: Int64, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
-    ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer {
+        _ body: Body, to handle: WriteFileHandle, at offset: Int64, limit: Int64, expectedLength: Int64?, hasher: DigestHasher?
+    ) async throws -> (size: Int64, hasher: DigestHasher?) where Body.Element == ByteBuffer {
         let batchSize = 4 * 1024 * 1024
         var hasher = hasher
         var size = offset
@@ -142,7 +145,7 @@ public struct FileSystemBlobStore: BlobStore {
                 guard size <= limit else {
                     throw RegistryError(.payloadTooLarge, "body exceeds the limit of \(limit) bytes")
                 }
-                buffer.withUnsafeReadableBytes { hasher.update($0) }
+                if hasher != nil { buffer.withUnsafeReadableBytes { hasher?.update($0) } }
                 if batch.readableBytes == 0, buffer.readableBytes >= batchSize {
                     batch = buffer
                 } else {
@@ -183,7 +186,15 @@ public struct FileSystemBlobStore: BlobStore {
         }
     }
 
-    public func commitUpload(_ id: UploadID, as digest: Digest) async throws {
+    public func commitUpload(_ id: UploadID, as digest: Digest, verifying: Bool) async throws {
+        if verifying {
+            var hasher = DigestHasher(digest.algorithm)
+            try await readUpload(id) { chunk in chunk.withUnsafeReadableBytes { hasher.update($0) } }
+            guard hasher.finalize() == digest else {
+                try? await deleteUpload(id)
+                throw RegistryError(.digestInvalid, "provided digest did not match uploaded content")
+            }
+        }
         let source = path(of: id)
         let destination = path(of: digest)
         // Data first: the rename must never expose a file whose bytes are not on disk. The time

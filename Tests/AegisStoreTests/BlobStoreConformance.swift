@@ -18,7 +18,7 @@ enum BlobStoreConformance {
             to: id, at: 1000, body: Chunks([second]), limit: 10_000, expectedLength: 500, hasher: hasher)
         #expect(size == 1500)
         #expect(try await store.uploadSize(id) == 1500)
-        let digest = hasher.finalize()
+        let digest = try #require(hasher).finalize()
         #expect(digest == DigestHasher.digest(of: Array(repeating: UInt8(1), count: 1000) + Array(repeating: 2, count: 500)))
         try await store.commitUpload(id, as: digest)
         #expect(try await store.uploadSize(id) == nil)
@@ -59,6 +59,33 @@ enum BlobStoreConformance {
             #expect(try await store.uploadSize(id) == nil)
         }
         #expect(try await store.size(of: digest) == Int64(bytes.count))
+    }
+
+    /// A commit that hashes the bytes itself (no hash state was kept): the right digest commits,
+    /// another is refused with DIGEST_INVALID and the upload discarded.
+    static func verifyingCommitChecksTheContent(_ store: some BlobStore) async throws {
+        let digest = DigestHasher.digest(of: Array(repeating: UInt8(7), count: 3000))
+        let wrong = DigestHasher.digest(of: Array("other".utf8))
+        for (claimed, accepted) in [(wrong, false), (digest, true)] {
+            let id = UploadID()
+            try await store.createUpload(id)
+            let (size, hasher) = try await store.append(
+                to: id, at: 0, body: Chunks([ByteBuffer(bytes: Array(repeating: 7, count: 1000))]), limit: 10_000, expectedLength: nil, hasher: nil)
+            #expect(size == 1000 && hasher == nil)
+            _ = try await store.append(
+                to: id, at: 1000, body: Chunks([ByteBuffer(bytes: Array(repeating: 7, count: 2000))]), limit: 10_000, expectedLength: 2000,
+                hasher: nil, isLast: true)
+            if accepted {
+                try await store.commitUpload(id, as: claimed, verifying: true)
+                #expect(try await store.size(of: digest) == 3000)
+            } else {
+                await #expect { try await store.commitUpload(id, as: claimed, verifying: true) } throws: {
+                    ($0 as? RegistryError)?.code == .digestInvalid
+                }
+                #expect(try await store.size(of: wrong) == nil)
+            }
+            #expect(try await store.uploadSize(id) == nil)
+        }
     }
 
     static func absentThingsAreReportedAsAbsent(_ store: some BlobStore) async throws {

@@ -18,6 +18,7 @@ import Testing
     @Test func committingExistingContentKeepsOneCopy() async throws {
         try await withStore(BlobStoreConformance.committingExistingContentKeepsOneCopy)
     }
+    @Test func verifyingCommitChecksTheContent() async throws { try await withStore(BlobStoreConformance.verifyingCommitChecksTheContent) }
     @Test func absentThingsAreReportedAsAbsent() async throws { try await withStore(BlobStoreConformance.absentThingsAreReportedAsAbsent) }
 
     @Test func uploadIDsListsOnlyUploads() async throws {

@@ -23,24 +23,37 @@ public protocol BlobStore: Sendable {
     /// The number of bytes written to an upload so far, or `nil` when it does not exist.
     func uploadSize(_ id: UploadID) async throws -> Int64?
 
-    /// Appends a body to an upload at `offset`, updating `hasher` with every byte written.
+    /// Whether `readUpload` can stream the bytes of an open upload. False for an object store,
+    /// where the parts of an unfinished multipart upload cannot be read back: a node without an
+    /// upload's hash state then appends without one, and its commit verifies the digest.
+    var canReadUploads: Bool { get }
+
+    /// Appends a body to an upload at `offset`, updating `hasher` (when there is one) with every
+    /// byte written.
     ///
     /// On any failure (exceeding `limit`, a body whose length differs from `expectedLength`, a
     /// dropped connection) the upload is cut back to `offset`, so a failed request leaves the
     /// session exactly as it was.
+    /// - Parameter isLast: No bytes will follow (the request that closes the upload): a store
+    ///   may write the whole body as one object, or the remainder as the final part.
     /// - Returns: The new size of the upload and the updated hash state.
     /// - Throws: `payloadTooLarge` when the upload would exceed `limit` bytes, `sizeInvalid`
-    ///   when the body length differs from `expectedLength`.
+    ///   when the body length differs from `expectedLength`, `RANGE_INVALID` when another
+    ///   request changed the upload meanwhile.
     func append<Body: AsyncSequence>(
-        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher
-    ) async throws -> (size: Int64, hasher: DigestHasher) where Body.Element == ByteBuffer
+        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher?, isLast: Bool
+    ) async throws -> (size: Int64, hasher: DigestHasher?) where Body.Element == ByteBuffer
 
-    /// Streams the bytes written to an upload so far (used to rebuild hash state after a restart).
+    /// Streams the bytes written to an upload so far (used to rebuild hash state after a
+    /// restart), when `canReadUploads`.
     func readUpload(_ id: UploadID, into consume: (ByteBuffer) async throws -> Void) async throws
 
     /// Makes an upload durable and visible under `digest`, atomically. When the blob already exists
     /// the upload is discarded (content addressing makes the two identical).
-    func commitUpload(_ id: UploadID, as digest: Digest) async throws
+    /// - Parameter verifying: Hash the bytes first (no hash state was kept while they were
+    ///   written); when they do not hash to `digest` the upload is discarded.
+    /// - Throws: `DIGEST_INVALID` when verifying finds other content.
+    func commitUpload(_ id: UploadID, as digest: Digest, verifying: Bool) async throws
 
     /// Discards an upload. Absent uploads are not an error.
     func deleteUpload(_ id: UploadID) async throws
@@ -57,6 +70,20 @@ public protocol BlobStore: Sendable {
     /// a sweep that decided a moment earlier.
     /// - Returns: whether the blob was removed.
     func removeIfUnclaimed(_ digest: Digest, stillUnclaimed: () async throws -> Bool) async throws -> Bool
+}
+
+extension BlobStore {
+    /// Appends a body that more may follow.
+    public func append<Body: AsyncSequence>(
+        to id: UploadID, at offset: Int64, body: Body, limit: Int64, expectedLength: Int64?, hasher: DigestHasher?
+    ) async throws -> (size: Int64, hasher: DigestHasher?) where Body.Element == ByteBuffer {
+        try await append(to: id, at: offset, body: body, limit: limit, expectedLength: expectedLength, hasher: hasher, isLast: false)
+    }
+
+    /// Commits an upload whose digest the caller computed while it was written.
+    public func commitUpload(_ id: UploadID, as digest: Digest) async throws {
+        try await commitUpload(id, as: digest, verifying: false)
+    }
 }
 
 /// A blob as the store lists it.
