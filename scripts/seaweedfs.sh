@@ -43,12 +43,13 @@ start)
 {"identities": [{"name": "aegis", "credentials": [{"accessKey": "$access_key", "secretKey": "$secret_key"}],
   "actions": ["Admin", "Read", "List", "Tagging", "Write"]}]}
 EOF
-    master="$(free_port)" volume="$(free_port)" filer="$(free_port)" s3="$(free_port)"
+    master="$(free_port)" volume="$(free_port)" filer="$(free_port)" s3="$(free_port)" iceberg="$(free_port)" lance="$(free_port)"
     weed server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
         -master.port="$master" -master.port.grpc=$((master + 10000)) -master.volumeSizeLimitMB=64 \
         -master.telemetry=false -volume.port="$volume" -volume.port.grpc=$((volume + 10000)) -volume.max=50 \
         -filer -filer.port="$filer" -filer.port.grpc=$((filer + 10000)) \
         -s3 -s3.port="$s3" -s3.port.grpc=$((s3 + 10000)) -s3.config="$dir/s3.json" \
+        -s3.port.iceberg="$iceberg" -s3.port.lance="$lance" \
         >"$dir/server.log" 2>&1 &
     echo $! >"$dir/pid"
     echo "$s3" >"$dir/port"

@@ -92,7 +92,11 @@ import Testing
                 let head = try await client.execute(uri: uri, method: .head, headers: admin)
                 #expect(head.status == get.status, "\(uri)")
                 #expect(head.body.readableBytes == 0, "\(uri)")
-                if get.status == .ok { #expect(head.headers[.contentLength] == String(get.body.readableBytes), "\(uri)") }
+                // The invoice bills these very requests, whose charges are written in the background:
+                // it can grow between the GET and the HEAD.
+                if get.status == .ok, !uri.hasSuffix("/gas/invoice") {
+                    #expect(head.headers[.contentLength] == String(get.body.readableBytes), "\(uri)")
+                }
             }
         }
     }
