@@ -35,6 +35,18 @@ extension AegisConfiguration {
             }
             $0.metadataURL = url
         },
+        Setting("blobs.url", "AEGIS_BLOBS_URL") {
+            let url = try $1.string()
+            guard url.hasPrefix("s3://") else {
+                throw ConfigurationError("blobs.url must be s3://bucket/prefix?endpoint=…&region=…")
+            }
+            $0.blobsURL = url
+        },
+        Setting("blobs.access_key_id", "AEGIS_BLOBS_ACCESS_KEY_ID") { $0.blobsAccessKeyID = try $1.string() },
+        Setting("blobs.secret_access_key", "AEGIS_BLOBS_SECRET_ACCESS_KEY") { $0.blobsSecretAccessKey = try $1.string() },
+        Setting("blobs.part_size_bytes", "AEGIS_BLOBS_PART_SIZE_BYTES") {
+            $0.blobsPartSizeBytes = try $1.int(in: (5 << 20)...(512 << 20))
+        },
         Setting("limits.max_manifest_bytes", "AEGIS_MAX_MANIFEST_BYTES") {
             $0.limits.maxManifestBytes = try $1.int(in: 1024...(64 << 20))
         },

@@ -16,6 +16,14 @@ public struct AegisConfiguration: Sendable, Hashable {
     /// The shared metadata database, `postgres://user:password@host:port/database` (several nodes
     /// use one); nil keeps the embedded SQLite file in the data directory.
     public var metadataURL: String?
+    /// The shared blob bucket, `s3://bucket/prefix?endpoint=…&region=…`; nil keeps blobs as files
+    /// in the data directory.
+    public var blobsURL: String?
+    /// The S3 access key (else `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`).
+    public var blobsAccessKeyID: String?
+    public var blobsSecretAccessKey: String?
+    /// The size of the parts a chunked upload is sent to S3 in, and the most one request buffers.
+    public var blobsPartSizeBytes: Int = 8 * 1024 * 1024
     /// Log level name (`trace` … `critical`).
     public var logLevel: String = "info"
     /// Registry limits.

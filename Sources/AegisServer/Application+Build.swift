@@ -7,8 +7,10 @@ import AegisRegistry
 import AegisStore
 import AegisStoreFileSystem
 import AegisStorePostgres
+import AegisStoreS3
 import AegisStoreSQLite
 import AegisWasm
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -21,13 +23,22 @@ import ServiceLifecycle
 public struct AegisStorage: Sendable {
     /// Metadata (SQLite in the data directory, or the PostgreSQL of `metadata.url`).
     public let metadata: any MetadataStore
-    /// Blob bytes (files in the data directory).
+    /// Blob bytes (files in the data directory, or the S3 bucket of `blobs.url`).
     public let blobs: any BlobStore
 
     /// Opens (creating and migrating when needed) the stores in the configured data directory.
     public static func open(_ configuration: AegisConfiguration) async throws -> AegisStorage {
         let metadata = try await openMetadata(configuration)
-        let blobs = try await FileSystemBlobStore(root: configuration.dataDirectory)
+        guard let url = configuration.blobsURL else {
+            return AegisStorage(metadata: metadata, blobs: try await FileSystemBlobStore(root: configuration.dataDirectory))
+        }
+        var credentials: SigV4Credentials?
+        if let key = configuration.blobsAccessKeyID, let secret = configuration.blobsSecretAccessKey {
+            credentials = SigV4Credentials(accessKeyID: key, secretAccessKey: secret)
+        }
+        let client = S3Client(configuration: try S3Configuration(url: url, credentials: credentials), httpClient: .shared)
+        let blobs = S3BlobStore(
+            client: client, catalog: metadata, partSize: configuration.blobsPartSizeBytes, logger: Logger(label: "aegis.s3"))
         return AegisStorage(metadata: metadata, blobs: blobs)
     }
 

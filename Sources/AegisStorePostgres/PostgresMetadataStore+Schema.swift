@@ -246,13 +246,15 @@ extension PostgresMetadataStore {
         func run(_ query: PostgresQuery) async throws -> [PostgresRow] {
             try await connection.query(query, logger: logger).collect()
         }
-        if let schema = location.schema {
-            // The name is checked to be a plain identifier (PostgresLocation), so it can be spliced.
-            _ = try await run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
-        }
         _ = try await run("BEGIN")
         do {
             _ = try await run("SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            if let schema = location.schema {
+                // Under the lock: two nodes' concurrent CREATE SCHEMA IF NOT EXISTS can both miss the
+                // schema and one then fails on pg_namespace's unique index. The name is checked to be
+                // a plain identifier (PostgresLocation), so it can be spliced.
+                _ = try await run(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"))
+            }
             _ = try await run("CREATE TABLE IF NOT EXISTS aegis_migrations(id text PRIMARY KEY, applied_at double precision NOT NULL)")
             let applied = Set(try await run("SELECT id FROM aegis_migrations").map { try $0.decode(String.self) })
             if let unknown = applied.subtracting(Self.migrations.map(\.id)).sorted().first {

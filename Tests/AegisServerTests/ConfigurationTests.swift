@@ -35,6 +35,18 @@ import Testing
         #expect(configuration.limits.maxTagsPerPush == 10)
     }
 
+    @Test func blobsGoToS3WhenAURLIsGiven() throws {
+        #expect(try AegisConfiguration.load(file: nil, environment: [:]).blobsURL == nil)
+        let configuration = try AegisConfiguration.load(
+            file: nil,
+            environment: ["AEGIS_BLOBS_URL": "s3://bucket/ci?endpoint=http://127.0.0.1:8333", "AEGIS_BLOBS_PART_SIZE_BYTES": "16777216"])
+        #expect(configuration.blobsURL == "s3://bucket/ci?endpoint=http://127.0.0.1:8333")
+        #expect(configuration.blobsPartSizeBytes == 16 << 20)
+        for (name, value) in [("AEGIS_BLOBS_URL", "https://bucket.example"), ("AEGIS_BLOBS_PART_SIZE_BYTES", "1048576")] {
+            #expect(throws: ConfigurationError.self) { try AegisConfiguration.load(file: nil, environment: [name: value]) }
+        }
+    }
+
     @Test func meteringIsABooleanSetting() throws {
         #expect(try AegisConfiguration.load(file: nil, environment: [:]).gas.metering)
         #expect(try !AegisConfiguration.load(file: nil, environment: ["AEGIS_GAS_METERING": "false"]).gas.metering)
