@@ -285,6 +285,8 @@ let package = Package(
         .testTarget(
             name: "AegisServerTests",
             dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "AegisAuth",
                 "AegisClient",
                 "AegisConfig",

@@ -44,6 +44,7 @@ extension AegisConfiguration {
         },
         Setting("blobs.access_key_id", "AEGIS_BLOBS_ACCESS_KEY_ID") { $0.blobsAccessKeyID = try $1.string() },
         Setting("blobs.secret_access_key", "AEGIS_BLOBS_SECRET_ACCESS_KEY") { $0.blobsSecretAccessKey = try $1.string() },
+        Setting("blobs.redirect", "AEGIS_BLOBS_REDIRECT") { $0.blobsRedirect = try $1.bool() },
         Setting("blobs.part_size_bytes", "AEGIS_BLOBS_PART_SIZE_BYTES") {
             $0.blobsPartSizeBytes = try $1.int(in: (5 << 20)...(512 << 20))
         },

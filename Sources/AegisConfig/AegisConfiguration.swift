@@ -24,6 +24,8 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var blobsSecretAccessKey: String?
     /// The size of the parts a chunked upload is sent to S3 in, and the most one request buffers.
     public var blobsPartSizeBytes: Int = 8 * 1024 * 1024
+    /// Answer blob GETs with a 307 to a presigned S3 URL (valid 20 minutes) instead of the bytes.
+    public var blobsRedirect = false
     /// Log level name (`trace` … `critical`).
     public var logLevel: String = "info"
     /// Registry limits.

@@ -21,6 +21,12 @@ extension Registry {
         try await blobs.read(digest, range: range, into: consume)
     }
 
+    /// Where a client may fetch a blob already checked with `blobSize` itself, for `expiresIn`
+    /// (a presigned object-store URL), or nil to stream it from here.
+    public func blobDownloadURL(_ digest: Digest, expiresIn: Duration) async throws -> String? {
+        try await blobs.downloadURL(for: digest, expiresIn: expiresIn)
+    }
+
     /// Unlinks a blob from the repository (`DELETE /blobs/<digest>`).
     ///
     /// The bytes stay in the store: another repository or an upload finishing right now may share

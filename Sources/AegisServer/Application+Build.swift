@@ -119,7 +119,8 @@ public func buildApplication(
     router.add(middleware: ErrorMiddleware())
     if configuration.gas.metering { router.add(middleware: GasMiddleware(metering: metering)) }
     router.add(middleware: RequestFramingMiddleware(maxBodyBytes: configuration.limits.maxBlobBytes))
-    RegistryController(registry: registry, gate: gate, metering: metering).addRoutes(to: router)
+    RegistryController(registry: registry, gate: gate, metering: metering, redirectsBlobs: configuration.blobsRedirect).addRoutes(
+        to: router)
     TokenController(gate: gate, tokens: TokenOperations(access: access, metering: metering)).addRoutes(to: router)
     let wagi = WAGIController(operations: operations, gate: gate)
     APIController(gate: gate, operations: operations, wagi: wagi).addRoutes(to: router)

@@ -1,9 +1,11 @@
 import AegisConfig
 import AegisCore
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import NIOHTTP1
 import Testing
 
 /// The test PostgreSQL and S3 (`scripts/test` starts both), for nodes that share them.
@@ -19,7 +21,9 @@ private let sharedStores: (postgres: String, s3: String)? = {
 @Suite(.enabled(if: sharedStores != nil, "needs AEGIS_TEST_POSTGRES_URL and AEGIS_TEST_S3_URL"))
 struct ScaleOutTests {
     /// Two nodes on a fresh schema and a fresh key prefix.
-    func withTwoNodes(_ body: @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void) async throws {
+    func withTwoNodes(
+        redirect: Bool = false, _ body: @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void
+    ) async throws {
         let stores = try #require(sharedStores)
         let tag = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         var s3 = try #require(URLComponents(string: stores.s3))
@@ -29,6 +33,7 @@ struct ScaleOutTests {
             nodes[index].configuration.metadataURL = stores.postgres + "?schema=t_\(tag)&pool_size=4"
             nodes[index].configuration.blobsURL = s3.string
             nodes[index].configuration.blobsPartSizeBytes = 5 * 1024 * 1024
+            nodes[index].configuration.blobsRedirect = redirect
         }
         defer { for node in nodes { node.remove() } }
         let second = nodes[1]
@@ -91,6 +96,31 @@ struct ScaleOutTests {
                 #expect(response.status == .notFound)
                 #expect(response.errorCode == "BLOB_UPLOAD_UNKNOWN")
             }
+        }
+    }
+
+    /// With `blobs.redirect`, a blob GET is a 307 to a presigned URL that serves the bytes, and
+    /// ranges of them, without credentials; HEAD still answers here.
+    @Test func blobGetsRedirectToPresignedURLs() async throws {
+        try await withTwoNodes(redirect: true) { a, b in
+            let bytes = randomBytes(20_000)
+            let digest = sha256(bytes)
+            try await a.execute(uri: "/v2/acme/app/blobs/uploads/?digest=\(digest)", method: .post, body: ByteBuffer(bytes: bytes)) {
+                #expect($0.status == .created)
+            }
+            try await b.execute(uri: "/v2/acme/app/blobs/\(digest)", method: .head) { response throws in
+                #expect(response.status == .ok && response.header("Content-Length") == "20000")
+            }
+            let url = try await b.execute(uri: "/v2/acme/app/blobs/\(digest)", method: .get) { response throws in
+                #expect(response.status == .temporaryRedirect)
+                return try #require(response.header("Location"))
+            }
+            #expect(url.contains("X-Amz-Signature="))
+            var request = HTTPClientRequest(url: url)
+            request.headers.add(name: "Range", value: "bytes=100-199")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status.code == 206)
+            #expect(Array(buffer: try await response.body.collect(upTo: 1 << 20)) == Array(bytes[100...199]))
         }
     }
 }

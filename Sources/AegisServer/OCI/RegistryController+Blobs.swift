@@ -30,6 +30,12 @@ extension RegistryController {
             return Response(status: status, headers: headers)
         }
         try chargeEgress(length, context: context)
+        // The bytes still leave on the tenant's account: only the node is spared sending them.
+        if redirectsBlobs, let url = try await registry.blobDownloadURL(digest, expiresIn: .seconds(1200)) {
+            return Response(
+                status: .temporaryRedirect,
+                headers: [.location: url, .dockerContentDigest: digest.description, .contentLength: "0", .cacheControl: "no-store"])
+        }
         let registry = self.registry
         let body = ResponseBody(contentLength: Int(length)) { writer in
             try await registry.readBlob(digest, range: range) { chunk in try await writer.write(chunk) }

@@ -15,6 +15,8 @@ struct RegistryController: Sendable {
     let registry: Registry
     let gate: AccessGate
     let metering: Metering
+    /// Whether blob GETs are redirected to the blob store's presigned URLs (`blobs.redirect`).
+    var redirectsBlobs = false
 
     func addRoutes(to router: Router<AegisRequestContext>) {
         router.add(middleware: OCIFallbackMiddleware(controller: self))

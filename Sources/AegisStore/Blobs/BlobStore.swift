@@ -64,6 +64,11 @@ public protocol BlobStore: Sendable {
     /// Calls `body` for every stored blob, in no particular order (to sweep orphans).
     func forEachBlob(_ body: (StoredBlob) async throws -> Void) async throws
 
+    /// A URL from which anyone holding it may GET the blob (any `Range` too) for `expiresIn`,
+    /// without credentials, or nil when the store has no such thing (files). For redirecting
+    /// downloads to the object store or a CDN in front of it.
+    func downloadURL(for digest: Digest, expiresIn: Duration) async throws -> String?
+
     /// Removes a blob only if `stillUnclaimed` still says so once the blob can no longer be read:
     /// the store first moves it aside, asks, and then deletes it or puts it back. A writer that
     /// claims the digest (a metadata row) before it commits bytes can therefore never lose them to
@@ -79,6 +84,9 @@ extension BlobStore {
     ) async throws -> (size: Int64, hasher: DigestHasher?) where Body.Element == ByteBuffer {
         try await append(to: id, at: offset, body: body, limit: limit, expectedLength: expectedLength, hasher: hasher, isLast: false)
     }
+
+    /// None by default.
+    public func downloadURL(for digest: Digest, expiresIn: Duration) async throws -> String? { nil }
 
     /// Commits an upload whose digest the caller computed while it was written.
     public func commitUpload(_ id: UploadID, as digest: Digest) async throws {

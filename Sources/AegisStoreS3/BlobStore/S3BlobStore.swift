@@ -57,7 +57,7 @@ public struct S3BlobStore: BlobStore {
     }
 
     /// A presigned GET of the object holding `digest`, valid for `expiresIn` (for redirects).
-    public func presignedURL(for digest: Digest, expiresIn: Duration) async throws -> String? {
+    public func downloadURL(for digest: Digest, expiresIn: Duration) async throws -> String? {
         guard let record = try await catalog.blobObject(digest) else { return nil }
         return try client.presignedGetURL(for: record.key, expiresIn: expiresIn)
     }
