@@ -252,7 +252,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AegisAuthTests",
-            dependencies: ["AegisCore", "AegisAuth", .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: ["AegisCore", "AegisAuth", "AegisStore", "AegisStoreSQLite", .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,10 +1,11 @@
+import AegisStore
 import Crypto
 import Foundation
 import JWTKit
 
-/// The token-signing keys of one data directory: ES256 keys as PEM files `keys/token-<kid>.pem`
-/// (mode 0600). The newest key signs; older keys keep verifying for an overlap period so tokens
-/// issued before a rotation stay valid until they expire.
+/// The token-signing keys, kept in the metadata store so that every node signs and verifies
+/// with the same set: ES256 keys, newest first. The newest signs; older keys keep verifying for an
+/// overlap period so tokens issued before a rotation stay valid until they expire.
 public struct SigningKeys: Sendable {
     /// One key with its identifier and creation time.
     public struct Key: Sendable {
@@ -16,36 +17,42 @@ public struct SigningKeys: Sendable {
     /// Keys, newest first.
     public private(set) var keys: [Key]
 
-    /// Loads the keys under `directory`, creating one when there is none or the newest is older
-    /// than `rotation`, and deleting keys older than `rotation + overlap`. Runs at start-up only.
-    public static func load(directory: String, rotation: TimeInterval, overlap: TimeInterval, now: Date = Date()) throws
-        -> SigningKeys
-    {
-        let manager = FileManager.default
-        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        var keys: [Key] = []
-        for file in try manager.contentsOfDirectory(atPath: directory) where file.hasPrefix("token-") && file.hasSuffix(".pem") {
-            let path = (directory as NSString).appendingPathComponent(file)
-            // Key files are written once, so their modification time is their creation time.
-            let created = try manager.attributesOfItem(atPath: path)[.modificationDate] as? Date ?? now
-            if now.timeIntervalSince(created) > rotation + overlap {
-                try manager.removeItem(atPath: path)
-                continue
-            }
-            let pem = try String(contentsOfFile: path, encoding: .utf8)
-            let kid = String(file.dropFirst("token-".count).dropLast(".pem".count))
-            keys.append(Key(kid: kid, createdAt: created, privateKey: try ES256PrivateKey(pem: pem)))
-        }
-        keys.sort { $0.createdAt > $1.createdAt }
-        if keys.first.map({ now.timeIntervalSince($0.createdAt) > rotation }) ?? true {
+    /// Loads the keys from `store`, adding one when there is none or the newest is older than
+    /// `rotation`, and deleting keys older than `rotation + overlap`. Any node may rotate: when two
+    /// do at once both keys are kept, and each verifies the other's tokens.
+    ///
+    /// Key files of earlier versions (`token-<kid>.pem` in `legacyDirectory`) are moved into the
+    /// store first, so tokens they signed stay valid across the upgrade.
+    public static func load(
+        from store: any ClusterStore, importing legacyDirectory: String? = nil, rotation: TimeInterval, overlap: TimeInterval,
+        now: Date = Date()
+    ) async throws -> SigningKeys {
+        if let legacyDirectory { try await importFiles(from: legacyDirectory, into: store) }
+        try await store.deleteSigningKeys(createdBefore: now.addingTimeInterval(-(rotation + overlap)))
+        var records = try await store.signingKeys()
+        if records.first.map({ now.timeIntervalSince($0.createdAt) > rotation }) ?? true {
             let key = ES256PrivateKey()
-            let kid = Self.thumbprint(of: key)
-            let path = (directory as NSString).appendingPathComponent("token-\(kid).pem")
-            guard manager.createFile(atPath: path, contents: Data(key.pemRepresentation.utf8), attributes: [.posixPermissions: 0o600])
-            else { throw CocoaError(.fileWriteUnknown) }
-            keys.insert(Key(kid: kid, createdAt: now, privateKey: key), at: 0)
+            try await store.insertSigningKey(SigningKeyRecord(kid: thumbprint(of: key), createdAt: now, privateKeyPEM: key.pemRepresentation))
+            records = try await store.signingKeys()
         }
-        return SigningKeys(keys: keys)
+        return SigningKeys(
+            keys: try records.map { Key(kid: $0.kid, createdAt: $0.createdAt, privateKey: try ES256PrivateKey(pem: $0.privateKeyPEM)) })
+    }
+
+    /// Moves `token-<kid>.pem` files into the store (their modification time is their creation time:
+    /// key files were written once) and deletes them once stored.
+    private static func importFiles(from directory: String, into store: any ClusterStore) async throws {
+        let manager = FileManager.default
+        guard let files = try? manager.contentsOfDirectory(atPath: directory) else { return }
+        for file in files where file.hasPrefix("token-") && file.hasSuffix(".pem") {
+            let path = (directory as NSString).appendingPathComponent(file)
+            let created = try manager.attributesOfItem(atPath: path)[.modificationDate] as? Date ?? Date()
+            let pem = try String(contentsOfFile: path, encoding: .utf8)
+            _ = try ES256PrivateKey(pem: pem)
+            let kid = String(file.dropFirst("token-".count).dropLast(".pem".count))
+            try await store.insertSigningKey(SigningKeyRecord(kid: kid, createdAt: created, privateKeyPEM: pem))
+            try manager.removeItem(atPath: path)
+        }
     }
 
     /// Keys generated in memory (tests).

@@ -1,6 +1,7 @@
 import AegisCore
 import Foundation
 import JWTKit
+import Synchronization
 
 /// A token handed to a client.
 public struct IssuedToken: Sendable, Hashable {
@@ -31,6 +32,9 @@ public struct VerifiedToken: Sendable, Hashable {
 
 /// Issues and verifies ES256 bearer tokens per the distribution token spec. Verified tokens are
 /// cached until they expire, so a pull costs one signature check per token, not per request.
+///
+/// The keys come from the shared store: a token whose `kid` this node does not know yet (another
+/// node rotated) makes it reload the keys, at most once per `reloadInterval`, and verify again.
 public final class TokenService: Sendable {
     /// `iss` of issued tokens; the only issuer accepted.
     public let issuer: String
@@ -40,26 +44,83 @@ public final class TokenService: Sendable {
     public let lifetime: Int
     /// Refresh-token lifetime in seconds.
     public let refreshLifetime: Int
-    /// The public keys, for `/.well-known/jwks.json`.
-    public let jwks: JWKSDocument
 
-    private let collection: JWTKeyCollection
-    private let signingKid: JWKIdentifier
+    private struct KeyState {
+        var signingKid: JWKIdentifier
+        var jwks: JWKSDocument
+        var known: Set<String>
+        var reloadedAt: ContinuousClock.Instant?
+    }
+
+    private let collection = JWTKeyCollection()
+    private let keyState: Mutex<KeyState>
+    private let reload: (@Sendable () async throws -> SigningKeys)?
+    private let reloadInterval: Duration
     private let cache = BoundedCache<String, VerifiedToken>(capacity: 10_000)
 
     /// Creates the service over loaded signing keys.
-    public init(keys: SigningKeys, issuer: String, service: String, lifetime: Int = 300, refreshLifetime: Int = 30 * 86400) async {
+    /// - Parameter reload: Loads the current keys (and rotates them when due); nil for a fixed set.
+    public init(
+        keys: SigningKeys, issuer: String, service: String, lifetime: Int = 300, refreshLifetime: Int = 30 * 86400,
+        reload: (@Sendable () async throws -> SigningKeys)? = nil, reloadInterval: Duration = .seconds(5)
+    ) async {
         self.issuer = issuer
         self.service = service
         self.lifetime = max(60, lifetime)
         self.refreshLifetime = refreshLifetime
-        self.jwks = keys.jwks
-        let collection = JWTKeyCollection()
-        for key in keys.keys {
+        self.reload = reload
+        self.reloadInterval = reloadInterval
+        self.keyState = Mutex(KeyState(signingKid: JWKIdentifier(string: ""), jwks: JWKSDocument(keys: []), known: [], reloadedAt: nil))
+        await install(keys)
+    }
+
+    /// The public keys, for `/.well-known/jwks.json`.
+    public var jwks: JWKSDocument { keyState.withLock { $0.jwks } }
+
+    /// Adds the keys not known yet; the newest signs from now on. Keys dropped from the set keep
+    /// verifying until the process restarts, which is never past their tokens' expiry in practice
+    /// (keys outlive the tokens they sign by the overlap period).
+    public func install(_ keys: SigningKeys) async {
+        let known = keyState.withLock { $0.known }
+        for key in keys.keys where !known.contains(key.kid) {
             await collection.add(ecdsa: key.privateKey, kid: JWKIdentifier(string: key.kid))
         }
-        self.collection = collection
-        self.signingKid = JWKIdentifier(string: keys.keys.first?.kid ?? "")
+        keyState.withLock { state in
+            state.known.formUnion(keys.keys.map(\.kid))
+            state.jwks = keys.jwks
+            if let newest = keys.keys.first { state.signingKid = JWKIdentifier(string: newest.kid) }
+        }
+    }
+
+    /// Reloads the keys now (a periodic rotation check). - Throws: the loader's error.
+    public func refresh() async throws {
+        guard let reload else { return }
+        keyState.withLock { $0.reloadedAt = .now }
+        await install(try await reload())
+    }
+
+    /// Reloads the keys if `token` names a key this node does not know and the last reload is
+    /// older than `reloadInterval` (so forged `kid`s cannot make every request query the store).
+    private func reloadIfUnknown(_ token: String) async {
+        guard reload != nil, let kid = Self.kid(of: token) else { return }
+        let due = keyState.withLock { state -> Bool in
+            guard !state.known.contains(kid) else { return false }
+            if let last = state.reloadedAt, last.duration(to: .now) < reloadInterval { return false }
+            state.reloadedAt = .now
+            return true
+        }
+        if due { try? await refresh() }
+    }
+
+    /// The `kid` of a compact JWS's protected header, if it has one.
+    static func kid(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1).first, header.count <= 1024 else { return nil }
+        var base64 = header.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return object["kid"] as? String
     }
 
     /// Issues an access token carrying `access`.
@@ -78,6 +139,7 @@ public final class TokenService: Sendable {
     /// - Throws: `AuthError.invalidToken` for any failure.
     public func verify(_ token: String, now: Date = Date()) async throws -> VerifiedToken {
         if let cached = cache[token], cached.expiresAt > now { return cached }
+        await reloadIfUnknown(token)
         let claims: TokenClaims
         do {
             claims = try await collection.verify(token, as: TokenClaims.self)
@@ -104,6 +166,6 @@ public final class TokenService: Sendable {
     }
 
     func sign(_ claims: TokenClaims) async throws -> String {
-        try await collection.sign(claims, kid: signingKid)
+        try await collection.sign(claims, kid: keyState.withLock { $0.signingKid })
     }
 }

@@ -36,9 +36,23 @@ public final class FeeMarket: Sendable {
     public func advance() -> (used: UInt64, baseFee: UInt64) {
         state.withLock { state in
             let used = state.used
-            state.baseFee = max(floor, Self.nextBaseFee(parent: state.baseFee, gasUsed: used, gasTarget: capacity / 2))
+            state.baseFee = next(parent: state.baseFee, gasUsed: used)
             state.used = 0
             return (used, state.baseFee)
+        }
+    }
+
+    /// The base fee after an interval that used `gasUsed` from `parent`, at this market's target
+    /// and floor (`advance` applies it to the node's own count; a cluster's leader to the ledger's).
+    public func next(parent: UInt64, gasUsed: UInt64) -> UInt64 {
+        max(floor, Self.nextBaseFee(parent: parent, gasUsed: gasUsed, gasTarget: capacity / 2))
+    }
+
+    /// Takes the base fee another node computed, and starts a new interval.
+    public func adopt(_ baseFee: UInt64) {
+        state.withLock { state in
+            state.baseFee = max(floor, baseFee)
+            state.used = 0
         }
     }
 

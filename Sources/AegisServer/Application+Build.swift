@@ -72,7 +72,9 @@ public func buildOperations(
         cacheSeconds: Double(auth.credentialCacheSeconds))
     let gas = configuration.gas
     let metering = Metering(
-        schedule: .standard, settings: gas, accounts: GasAccounts(store: storage.metadata, defaultBudget: gas.defaultBudget),
+        schedule: .standard, settings: gas,
+        accounts: GasAccounts(
+            store: storage.metadata, defaultBudget: gas.defaultBudget, shared: storage.metadata.isShared ? storage.metadata : nil),
         ledger: GasLedgerLog(), feeMarket: FeeMarket(capacity: gas.capacityPerInterval, floor: gas.price), observer: observer)
     let wasm = configuration.wasm
     let runner = WasmRunner(
@@ -107,9 +109,12 @@ public func buildApplication(
     }
     let auth = configuration.auth
     let day = 86400.0
-    let keys = try SigningKeys.load(
-        directory: configuration.keysDirectory, rotation: Double(auth.keyRotationDays) * day, overlap: 30 * day)
-    let tokens = await TokenService(keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds)
+    let (rotation, overlap) = (Double(auth.keyRotationDays) * day, 30 * day)
+    let keys = try await SigningKeys.load(
+        from: storage.metadata, importing: configuration.keysDirectory, rotation: rotation, overlap: overlap)
+    let tokens = await TokenService(
+        keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds,
+        reload: { [store = storage.metadata] in try await SigningKeys.load(from: store, rotation: rotation, overlap: overlap) })
     let access = RegistryAccess(operations: operations, tokens: tokens)
     let gate = AccessGate(access: access, publicURL: auth.publicURL)
 
@@ -144,7 +149,8 @@ public func buildApplication(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
-    let services = backgroundServices(configuration, operations: operations, storage: storage, observer: metrics, logger: logger)
+    let services = backgroundServices(
+        configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
     return Application(
         router: router,
         server: .http1(configuration: http),
@@ -156,11 +162,18 @@ public func buildApplication(
 }
 
 /// The background work of one server, each job on its own period (see `PeriodicService`).
+///
+/// Every node flushes its own buffers and follows the change feed. Work that must happen once per
+/// cluster (the fee-market interval, storage accrual, audit retention, upload expiry) runs on the
+/// leader only: the node holding the store's `jobs` leadership, which another node takes over when
+/// the leader dies. On the embedded store the one node always leads.
 func backgroundServices(
-    _ configuration: AegisConfiguration, operations: Operations, storage: AegisStorage, observer: any UsageObserver, logger: Logger
+    _ configuration: AegisConfiguration, operations: Operations, storage: AegisStorage, tokens: TokenService, observer: any UsageObserver,
+    logger: Logger
 ) -> [any Service] {
     let store = storage.metadata
     let metering = operations.metering
+    let lease = store.leadership("jobs")
     let ledger = BatchWriter(metering.ledger, name: "gas charges", logger: logger) { try await store.appendCharges($0) }
     let runs = BatchWriter(operations.runner.runs, name: "run records", logger: logger) { try await RunOperations.write($0, to: store) }
     let audit = BatchWriter(operations.authorization.audit, name: "audit records", logger: logger) { try await store.appendAudit($0) }
@@ -169,22 +182,47 @@ func backgroundServices(
     let feeMarket = FeeMarketInterval(
         metering: metering, detector: GasAnomalyDetector(), audit: operations.authorization.audit, store: store, observer: observer,
         logger: logger)
+    let feeSeconds = configuration.gas.feeIntervalSeconds
     let changes = ChangeFeed(operations: operations, logger: logger)
     var services: [any Service] = [
         PeriodicService("change feed", every: .seconds(1), tick: { await changes.poll() }),
         PeriodicService("gas charges", every: .milliseconds(250), tick: ledger.flush, atShutdown: ledger.flush),
+        PeriodicService("gas balances", every: .milliseconds(100), tick: metering.accounts.flush, atShutdown: metering.accounts.flush),
         PeriodicService("run records", every: .milliseconds(250), tick: runs.flush, atShutdown: runs.flush),
         PeriodicService("audit records", every: .seconds(1), tick: audit.flush, atShutdown: audit.flush),
-        PeriodicService("audit retention", every: .seconds(3600), tick: { await retention.prune() }),
-        PeriodicService("upload expiry", every: .seconds(configuration.uploadSweepIntervalSeconds), tick: { await uploads.sweep() }),
+        PeriodicService("signing keys", every: .seconds(3600), tickFirst: false, tick: { await refreshKeys(tokens, logger: logger) }),
+        PeriodicService("audit retention", every: .seconds(3600), tick: { if await lease.acquire() { await retention.prune() } }),
         PeriodicService(
-            "fee market", every: .seconds(configuration.gas.feeIntervalSeconds), tickFirst: false, tick: { await feeMarket.end() }),
+            "upload expiry", every: .seconds(configuration.uploadSweepIntervalSeconds),
+            tick: { if await lease.acquire() { await uploads.sweep() } }),
+        PeriodicService(
+            "fee market", every: .seconds(feeSeconds), tickFirst: false,
+            tick: {
+                if !store.isShared {
+                    await feeMarket.end()
+                } else if await lease.acquire() {
+                    await feeMarket.endAsLeader(interval: Double(feeSeconds))
+                } else {
+                    await feeMarket.follow()
+                }
+            }, atShutdown: { await lease.release() }),
     ]
     if configuration.gas.metering {
         let accrual = StorageAccrual(metering: metering, store: store, logger: logger)
         let seconds = configuration.gas.storageAccrualSeconds
         services.append(
-            PeriodicService("storage accrual", every: .seconds(seconds), tickFirst: false, tick: { await accrual.accrue(seconds: seconds) }))
+            PeriodicService(
+                "storage accrual", every: .seconds(seconds), tickFirst: false,
+                tick: { if await lease.acquire() { await accrual.accrue(seconds: seconds) } }))
     }
     return services
+}
+
+/// The hourly check for a rotation due (or made by another node).
+private func refreshKeys(_ tokens: TokenService, logger: Logger) async {
+    do {
+        try await tokens.refresh()
+    } catch {
+        logger.error("signing keys could not be reloaded", metadata: ["error": "\(error)"])
+    }
 }

@@ -23,6 +23,20 @@ extension PostgresMetadataStore {
             """)
     }
 
+    public func gasUsedByTenant(from: Date, to: Date) async throws -> [TenantID: UInt64] {
+        var used: [TenantID: UInt64] = [:]
+        for row in try await rows(
+            """
+            SELECT tenant, sum(gas)::bigint FROM gas_ledger WHERE time >= \(from.timeIntervalSince1970) AND time < \(to.timeIntervalSince1970)
+            GROUP BY tenant
+            """)
+        {
+            let (tenant, gas) = try row.decode((String, Int64).self)
+            used[TenantID(unchecked: tenant)] = UInt64(clamping: gas)
+        }
+        return used
+    }
+
     public func gasUsed(by tenant: TenantID, since date: Date) async throws -> UInt64 {
         UInt64(
             clamping: try await value(

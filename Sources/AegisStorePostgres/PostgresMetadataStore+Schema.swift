@@ -226,6 +226,22 @@ extension PostgresMetadataStore {
                 state text NOT NULL);
             """
         ),
+        (
+            "v11-cluster",
+            """
+            CREATE TABLE signing_keys(
+                kid text COLLATE "C" PRIMARY KEY,
+                created_at double precision NOT NULL,
+                private_key text NOT NULL);
+            CREATE TABLE gas_balances(
+                tenant text COLLATE "C" NOT NULL,
+                period double precision NOT NULL,
+                used bigint NOT NULL,
+                reserved bigint NOT NULL,
+                PRIMARY KEY(tenant, period));
+            CREATE INDEX gas_ledger_time ON gas_ledger(time);
+            """
+        ),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

@@ -20,6 +20,8 @@ public final class PostgresMetadataStore: MetadataStore {
     private let runner: Task<Void, Never>
     /// The location it was opened with (password redacted in `description`).
     public let location: PostgresLocation
+    /// How to open a connection outside the pool (migrations, leader leases).
+    let direct: PostgresConnection.Configuration
 
     /// Connects, creates the schema when missing and applies the migrations this binary knows.
     /// - Throws: `PostgresStoreError.schemaTooNew` when a newer binary migrated the database further;
@@ -43,6 +45,7 @@ public final class PostgresMetadataStore: MetadataStore {
         self.client = client
         self.logger = logger
         self.location = location
+        self.direct = direct
         self.runner = Task { await client.run() }
         self.threads = NIOThreadPool(numberOfThreads: location.poolSize)
         threads.start()

@@ -51,6 +51,19 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func gasUsedByTenant(from: Date, to: Date) async throws -> [TenantID: UInt64] {
+        try await pool.read { db in
+            var used: [TenantID: UInt64] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT tenant, sum(gas) FROM gas_ledger WHERE time >= ? AND time < ? GROUP BY tenant",
+                arguments: [from.timeIntervalSince1970, to.timeIntervalSince1970])
+            while let row = try rows.next() {
+                used[TenantID(unchecked: row[0])] = UInt64(clamping: row[1] as Int64)
+            }
+            return used
+        }
+    }
+
     public func gasUsed(by tenant: TenantID, since date: Date) async throws -> UInt64 {
         try await pool.read { db in
             UInt64(

@@ -220,6 +220,23 @@ extension SQLiteMetadataStore {
                         state TEXT NOT NULL) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v11-cluster") { db in
+            // What nodes must agree on (see ClusterStore): the token-signing keys and, kept for
+            // the shared drivers' sake, each tenant's gas balance per period.
+            try db.execute(
+                sql: """
+                    CREATE TABLE signing_keys(
+                        kid TEXT PRIMARY KEY NOT NULL,
+                        created_at REAL NOT NULL,
+                        private_key TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE gas_balances(
+                        tenant TEXT NOT NULL,
+                        period REAL NOT NULL,
+                        used INTEGER NOT NULL,
+                        reserved INTEGER NOT NULL,
+                        PRIMARY KEY(tenant, period)) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

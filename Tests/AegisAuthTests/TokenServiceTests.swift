@@ -1,6 +1,9 @@
+import AegisStore
+import AegisStoreSQLite
 import Crypto
 import Foundation
 import JWTKit
+import Synchronization
 import Testing
 
 @testable import AegisAuth
@@ -111,22 +114,70 @@ import Testing
         #expect(try await tokens.verify(refresh).isRefresh)
     }
 
-    @Test func keysPersistRotateAndExpire() throws {
+    @Test func keysPersistRotateAndExpire() async throws {
+        try await withStore { store, _ in
+            let first = try await SigningKeys.load(from: store, rotation: 100, overlap: 50)
+            #expect(first.keys.count == 1)
+            let again = try await SigningKeys.load(from: store, rotation: 100, overlap: 50)
+            #expect(again.keys.map(\.kid) == first.keys.map(\.kid))
+            // Past the rotation period a new key signs, the old one still verifies…
+            let rotated = try await SigningKeys.load(from: store, rotation: 100, overlap: 50, now: Date().addingTimeInterval(120))
+            #expect(rotated.keys.count == 2)
+            #expect(rotated.keys[1].kid == first.keys[0].kid)
+            // …until rotation + overlap has passed.
+            let later = try await SigningKeys.load(from: store, rotation: 100, overlap: 50, now: Date().addingTimeInterval(200))
+            #expect(!later.keys.map(\.kid).contains(first.keys[0].kid))
+        }
+    }
+
+    @Test func keyFilesOfEarlierVersionsMoveIntoTheStore() async throws {
+        try await withStore { store, directory in
+            let keys = directory + "/keys"
+            try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+            let key = ES256PrivateKey()
+            try key.pemRepresentation.write(toFile: keys + "/token-legacy.pem", atomically: true, encoding: .utf8)
+            let loaded = try await SigningKeys.load(from: store, importing: keys, rotation: 86400, overlap: 50)
+            #expect(loaded.keys.map(\.kid) == ["legacy"])
+            #expect(try FileManager.default.contentsOfDirectory(atPath: keys).isEmpty)
+            #expect(try await store.signingKeys().map(\.kid) == ["legacy"])
+        }
+    }
+
+    /// Two nodes over one store: a key one of them adds is learnt by the other from the first
+    /// token that names it; unknown `kid`s reload the keys at most once per interval.
+    @Test func aNodeLearnsKeysAnotherNodeAdded() async throws {
+        try await withStore { store, _ in
+            let reloads = Counter()
+            let load: @Sendable () async throws -> SigningKeys = {
+                reloads.increment()
+                return try await SigningKeys.load(from: store, rotation: 100, overlap: 50)
+            }
+            let keys = try await SigningKeys.load(from: store, rotation: 100, overlap: 50)
+            let a = await TokenService(keys: keys, issuer: "aegisguard", service: "registry", reload: load, reloadInterval: .seconds(60))
+            let b = await TokenService(keys: keys, issuer: "aegisguard", service: "registry", reload: load, reloadInterval: .seconds(60))
+            #expect(try await b.verify(try await a.issue(subject: "alice", access: []).token).subject == "alice")
+            #expect(reloads.value == 0)
+            await a.install(try await SigningKeys.load(from: store, rotation: 100, overlap: 50, now: Date().addingTimeInterval(120)))
+            let token = try await a.issue(subject: "bob", access: []).token
+            #expect(try await b.verify(token).subject == "bob")
+            #expect(reloads.value == 1)
+            #expect(b.jwks.keys.count == 2)
+            // A forged kid: rejected, and within the interval it does not reach the store again.
+            let parts = token.split(separator: ".")
+            let header = base64URL(Data(#"{"alg":"ES256","typ":"JWT","kid":"forged"}"#.utf8))
+            await expectRejected(b, [header, String(parts[1]), String(parts[2])].joined(separator: "."))
+            await expectRejected(b, [header, String(parts[1]), String(parts[2])].joined(separator: "."))
+            #expect(reloads.value == 1)
+        }
+    }
+
+    private func withStore(_ body: (SQLiteMetadataStore, String) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-keys-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let first = try SigningKeys.load(directory: directory, rotation: 100, overlap: 50)
-        #expect(first.keys.count == 1)
-        let attributes = try FileManager.default.attributesOfItem(atPath: "\(directory)/token-\(first.keys[0].kid).pem")
-        #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        let again = try SigningKeys.load(directory: directory, rotation: 100, overlap: 50)
-        #expect(again.keys.map(\.kid) == first.keys.map(\.kid))
-        // Past the rotation period a new key signs, the old one still verifies…
-        let rotated = try SigningKeys.load(directory: directory, rotation: 100, overlap: 50, now: Date().addingTimeInterval(120))
-        #expect(rotated.keys.count == 2)
-        #expect(rotated.keys[1].kid == first.keys[0].kid)
-        // …until rotation + overlap has passed.
-        let later = try SigningKeys.load(directory: directory, rotation: 100, overlap: 50, now: Date().addingTimeInterval(200))
-        #expect(!later.keys.map(\.kid).contains(first.keys[0].kid))
+        let store = try SQLiteMetadataStore(path: directory + "/meta.sqlite")
+        defer { try? store.close() }
+        try await body(store, directory)
     }
 
     private func expectRejected(_ tokens: TokenService, _ token: String, sourceLocation: SourceLocation = #_sourceLocation) async {
@@ -146,4 +197,11 @@ func decodeSegment(_ token: String, _ index: Int) throws -> [String: Any] {
     while text.count % 4 != 0 { text += "=" }
     let data = try #require(Data(base64Encoded: text))
     return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+}
+
+/// A count shared with `@Sendable` closures.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    var value: Int { count.withLock { $0 } }
+    func increment() { count.withLock { $0 += 1 } }
 }

@@ -43,6 +43,8 @@ public protocol GasLedgerStore: Sendable {
     func appendCharges(_ charges: [GasCharge]) async throws
     /// Gas charged to a tenant since `date`.
     func gasUsed(by tenant: TenantID, since date: Date) async throws -> UInt64
+    /// Gas charged per tenant in `[from, to)` (a cluster's fee-market interval).
+    func gasUsedByTenant(from: Date, to: Date) async throws -> [TenantID: UInt64]
     /// Charges of a tenant in `[from, to)`, oldest first.
     func charges(of tenant: TenantID, from: Date, to: Date) async throws -> [GasCharge]
     /// The tenant's gas budget per billing period; nil means the configured default.
