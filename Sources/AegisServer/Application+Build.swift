@@ -193,6 +193,9 @@ func backgroundServices(
         PeriodicService("signing keys", every: .seconds(3600), tickFirst: false, tick: { await refreshKeys(tokens, logger: logger) }),
         PeriodicService("audit retention", every: .seconds(3600), tick: { if await lease.acquire() { await retention.prune() } }),
         PeriodicService(
+            "storage counts", every: .seconds(60), tickFirst: false,
+            tick: { if await lease.acquire() { await compactStorageCounts(store, logger: logger) } }),
+        PeriodicService(
             "upload expiry", every: .seconds(configuration.uploadSweepIntervalSeconds),
             tick: { if await lease.acquire() { await uploads.sweep() } }),
         PeriodicService(
@@ -216,6 +219,14 @@ func backgroundServices(
                 tick: { if await lease.acquire() { await accrual.accrue(seconds: seconds) } }))
     }
     return services
+}
+
+private func compactStorageCounts(_ store: any MetadataStore, logger: Logger) async {
+    do {
+        try await store.compactStorageCounts()
+    } catch {
+        logger.error("storage counts could not be compacted", metadata: ["error": "\(error)"])
+    }
 }
 
 /// The hourly check for a rotation due (or made by another node).

@@ -242,6 +242,23 @@ extension PostgresMetadataStore {
             CREATE INDEX gas_ledger_time ON gas_ledger(time);
             """
         ),
+        (
+            // Concurrent pushes of one tenant all changed its one tenant_storage row, so under
+            // SERIALIZABLE all but one failed and retried. Links now append a delta row instead
+            // (inserts never conflict); the leader folds deltas into tenant_storage.
+            "v12-storage-deltas",
+            """
+            CREATE TABLE tenant_storage_deltas(
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                tenant text COLLATE "C" NOT NULL,
+                bytes bigint NOT NULL);
+            CREATE INDEX tenant_storage_deltas_tenant ON tenant_storage_deltas(tenant);
+            CREATE VIEW tenant_storage_counted AS
+                SELECT tenant, sum(bytes)::bigint AS bytes
+                FROM (SELECT tenant, bytes FROM tenant_storage UNION ALL SELECT tenant, bytes FROM tenant_storage_deltas) u
+                GROUP BY tenant;
+            """
+        ),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

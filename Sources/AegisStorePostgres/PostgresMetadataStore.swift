@@ -90,7 +90,7 @@ public final class PostgresMetadataStore: MetadataStore {
 extension PostgresMetadataStore {
     /// Every row of a query.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: logger).collect()
+        try await available { [client, logger] in try await client.query(query, logger: logger).collect() }
     }
 
     /// The first column of the first row, nil when there is no row (or the value is NULL).
@@ -101,6 +101,6 @@ extension PostgresMetadataStore {
 
     /// Runs a statement outside any unit of work (one statement is atomic on its own).
     func execute(_ query: PostgresQuery) async throws {
-        _ = try await client.query(query, logger: logger).collect()
+        _ = try await rows(query)
     }
 }

@@ -7,8 +7,6 @@ public struct PostgresStoreError: Error, Sendable, Hashable, CustomStringConvert
         public static let invalidURL = Code(rawValue: "invalid_url")
         /// The database has migrations this binary does not know (a newer version wrote it).
         public static let schemaTooNew = Code(rawValue: "schema_too_new")
-        /// A transaction kept failing to serialize after every retry.
-        public static let contention = Code(rawValue: "contention")
     }
 
     public var code: Code

@@ -81,7 +81,7 @@ extension PostgresTransaction {
     }
 
     func storageUsed(by tenant: TenantID) throws -> Int64 {
-        try value("SELECT bytes FROM tenant_storage WHERE tenant = \(tenant.value)", as: Int64.self) ?? 0
+        try value("SELECT bytes FROM tenant_storage_counted WHERE tenant = \(tenant.value)", as: Int64.self) ?? 0
     }
 
     func storageQuota(of tenant: TenantID) throws -> Int64? {

@@ -104,15 +104,17 @@ extension PostgresMetadataStore {
             while true {
                 attempt += 1
                 do {
-                    return try await client.withConnection { connection in
-                        try await threads.runIfActive { [logger] in
-                            guard let body = handoff.body else { throw CancellationError() }
-                            return try Self.run(body, on: connection, logger: logger)
+                    return try await available { [client, threads, logger] in
+                        try await client.withConnection { connection in
+                            try await threads.runIfActive {
+                                guard let body = handoff.body else { throw CancellationError() }
+                                return try Self.run(body, on: connection, logger: logger)
+                            }
                         }
                     }
                 } catch let error as PSQLError where Self.isRetryable(error) {
                     guard attempt < Self.maxAttempts else {
-                        throw PostgresStoreError(.contention, "a transaction failed to serialize \(attempt) times: \(error)")
+                        throw Self.unavailable("a transaction failed to serialize \(attempt) times")
                     }
                     // 1, 2, 4 … 64 ms, jittered, so colliding writers spread out.
                     let ceiling = UInt64(1 << min(attempt, 6)) * 1_000_000

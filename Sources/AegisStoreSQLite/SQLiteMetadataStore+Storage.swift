@@ -84,6 +84,9 @@ extension SQLiteMetadataStore {
     }
 
     /// The tenant's storage quota in bytes; nil is unlimited.
+    /// One writer updates the counter row in place: nothing to fold.
+    public func compactStorageCounts() async throws {}
+
     public func storageQuota(of tenant: TenantID) async throws -> Int64? {
         try await pool.read { db in
             try Int64.fetchOne(db, sql: "SELECT storage_quota FROM tenants WHERE name = ?", arguments: [tenant.value])

@@ -1,11 +1,15 @@
 import AegisConfig
 import AegisCore
+import AegisGas
+import AegisOperations
+import AegisServer
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import NIOHTTP1
+import Synchronization
 import Testing
 
 /// The test PostgreSQL and S3 (`scripts/test` starts both), for nodes that share them.
@@ -20,37 +24,52 @@ private let sharedStores: (postgres: String, s3: String)? = {
 /// Several registries on one PostgreSQL and one S3 bucket, as nodes behind one address.
 @Suite(.enabled(if: sharedStores != nil, "needs AEGIS_TEST_POSTGRES_URL and AEGIS_TEST_S3_URL"))
 struct ScaleOutTests {
-    /// Two nodes on a fresh schema and a fresh key prefix.
-    func withTwoNodes(
-        redirect: Bool = false, _ body: @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void
+    /// `count` nodes on a fresh schema and a fresh key prefix.
+    func withNodes(
+        _ count: Int, _ setup: TestingSetup = .live, redirect: Bool = false,
+        prepare: @escaping @Sendable (AegisStorage, Operations) async throws -> Void = { _, _ in },
+        _ body: @Sendable ([any TestClientProtocol]) async throws -> Void
     ) async throws {
         let stores = try #require(sharedStores)
         let tag = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         var s3 = try #require(URLComponents(string: stores.s3))
         s3.path += "/\(tag)"
-        var nodes = [try TestRegistry(), try TestRegistry()]
-        for index in nodes.indices {
-            nodes[index].configuration.metadataURL = stores.postgres + "?schema=t_\(tag)&pool_size=4"
-            nodes[index].configuration.blobsURL = s3.string
-            nodes[index].configuration.blobsPartSizeBytes = 5 * 1024 * 1024
-            nodes[index].configuration.blobsRedirect = redirect
+        var nodes: [TestRegistry] = []
+        for _ in 0..<count {
+            var node = try TestRegistry()
+            node.configuration.metadataURL = stores.postgres + "?schema=t_\(tag)&pool_size=4"
+            node.configuration.blobsURL = s3.string
+            node.configuration.blobsPartSizeBytes = 5 * 1024 * 1024
+            node.configuration.blobsRedirect = redirect
+            nodes.append(node)
         }
         defer { for node in nodes { node.remove() } }
-        let second = nodes[1]
-        try await nodes[0].run { first in
-            try await second.run { second in try await body(first, second) }
+        let registries = nodes
+        @Sendable func run(_ index: Int, _ clients: [any TestClientProtocol]) async throws {
+            guard index < registries.count else { return try await body(clients) }
+            try await registries[index].run(setup, prepare: index == 0 ? prepare : { _, _ in }) { client in
+                try await run(index + 1, clients + [client])
+            }
         }
+        try await run(0, [])
     }
 
-    /// POST on one node, a chunk on each, PUT on the first, GET from the second: one upload
+    func withTwoNodes(
+        redirect: Bool = false, _ body: @Sendable (any TestClientProtocol, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await withNodes(2, redirect: redirect) { nodes in try await body(nodes[0], nodes[1]) }
+    }
+
+    /// POST on node A, a chunk on B, a chunk on C, the PUT on C, GETs from A and B: one upload
     /// whose bytes (more than a part) and state live only in the shared stores.
-    @Test func anUploadSpansNodes() async throws {
-        try await withTwoNodes { a, b in
+    @Test func anUploadSpansThreeNodes() async throws {
+        try await withNodes(3) { nodes in
+            let (a, b, c) = (nodes[0], nodes[1], nodes[2])
             let bytes = randomBytes(7 * 1024 * 1024)
             let digest = sha256(bytes)
             let half = bytes.count / 2
             var location = try await a.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post) { try #require($0.header("Location")) }
-            for (node, range) in [(b, 0..<half), (a, half..<(bytes.count - 10))] {
+            for (node, range) in [(b, 0..<half), (c, half..<(bytes.count - 10))] {
                 location = try await node.execute(
                     uri: location, method: .patch,
                     headers: [.contentRange: "\(range.lowerBound)-\(range.upperBound - 1)", .contentType: "application/octet-stream"],
@@ -61,16 +80,16 @@ struct ScaleOutTests {
                     return try #require(response.header("Location"))
                 }
             }
-            try await b.execute(uri: location, method: .get) { response throws in
+            try await a.execute(uri: location, method: .get) { response throws in
                 #expect(response.header("Range") == "0-\(bytes.count - 11)")
             }
-            try await a.execute(
+            try await c.execute(
                 uri: "\(location)?digest=\(digest)", method: .put, headers: [.contentRange: "\(bytes.count - 10)-\(bytes.count - 1)"],
                 body: ByteBuffer(bytes: bytes[(bytes.count - 10)...])
             ) { response throws in
                 #expect(response.status == .created)
             }
-            try await b.execute(uri: "/v2/acme/app/blobs/\(digest)", method: .get) { response throws in
+            try await a.execute(uri: "/v2/acme/app/blobs/\(digest)", method: .get) { response throws in
                 #expect(response.status == .ok)
                 #expect(response.bodyBytes == bytes)
             }
@@ -79,6 +98,58 @@ struct ScaleOutTests {
                 #expect(response.bodyBytes == Array(bytes[10...19]))
             }
         }
+    }
+
+    /// The signing keys live in the shared store: a token node A issued is accepted by B and C,
+    /// which publish the same key set.
+    @Test func aTokenFromOneNodeIsAcceptedByTheOthers() async throws {
+        try await withNodes(3) { nodes in
+            let token = try await nodes[0].execute(
+                uri: "/token?service=aegisguard&scope=repository:acme/app:pull,push", method: .get
+            ) { response throws in
+                #expect(response.status == .ok)
+                let document = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                return try #require(document?["token"] as? String)
+            }
+            var keySets: [String] = []
+            for node in nodes {
+                try await node.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post, headers: [.authorization: "Bearer \(token)"]) {
+                    #expect($0.status == .accepted)
+                }
+                try await node.execute(uri: "/v2/acme/other/tags/list", method: .get, headers: [.authorization: "Bearer \(token)"]) {
+                    #expect($0.status == .unauthorized)
+                }
+                keySets.append(try await node.execute(uri: "/.well-known/jwks.json", method: .get) { String(buffer: $0.body) })
+            }
+            #expect(Set(keySets).count == 1)
+        }
+    }
+
+    /// 200 concurrent pushes spread over two nodes against a budget for 100: exactly 100 succeed,
+    /// as on one node, because the balance is reserved in PostgreSQL.
+    @Test func aBudgetHoldsExactlyAcrossNodes() async throws {
+        let perPush = GasSchedule.standard.intrinsic(.uploadFinish) + GasSchedule.standard.ingress(bytes: 1024)
+        let budget = perPush * 100
+        let statuses = Mutex<[HTTPResponse.Status]>([])
+        try await withNodes(2, .ahc(.http), prepare: { storage, _ in try await storage.metadata.setGasBudget(budget, of: TenantID("acme")) }) {
+            nodes in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<200 {
+                    if index >= 16, let status = try await group.next() { statuses.withLock { $0.append(status) } }
+                    group.addTask {
+                        let bytes = Array("push \(index) ".utf8) + Array(repeating: UInt8(index % 251), count: 1024 - "push \(index) ".utf8.count)
+                        return try await nodes[index % 2].execute(
+                            uri: "/v2/acme/app/blobs/uploads/?digest=\(sha256(bytes))", method: .post, body: ByteBuffer(bytes: bytes)
+                        ) { $0.status }
+                    }
+                }
+                for try await status in group { statuses.withLock { $0.append(status) } }
+            }
+        }
+        let outcomes = statuses.withLock { $0 }
+        #expect(outcomes.count == 200)
+        #expect(outcomes.filter { $0 == .created }.count == 100)
+        #expect(outcomes.filter { $0 == .forbidden }.count == 100)
     }
 
     /// A node that never saw the upload's bytes verifies the digest at the PUT: a wrong one is

@@ -14,7 +14,7 @@ extension RegistryError: HTTPResponseError {
         if code == .rangeInvalid, let size = detail?["size"] {
             headers[.contentRange] = "bytes */\(size)"
         }
-        if code == .tooManyRequests, let seconds = detail?["retryAfter"] {
+        if code == .tooManyRequests || code == .unavailable, let seconds = detail?["retryAfter"] {
             headers[.retryAfter] = seconds
         }
         if code == .unsupported, let methods = detail?["allow"] {

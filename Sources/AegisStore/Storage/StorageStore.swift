@@ -14,6 +14,9 @@ public protocol StorageStore: Sendable {
     func storageByTenant() async throws -> [(tenant: TenantID, bytes: Int64)]
     /// Every tenant's counted and recounted bytes, in one read snapshot.
     func recountStorage() async throws -> [(tenant: String, counted: Int64, recounted: Int64)]
+    /// Folds counts kept as deltas into one number per tenant (PostgreSQL: see its driver); the
+    /// counts read are the same before and after. Cluster-wide maintenance, run by the leader.
+    func compactStorageCounts() async throws
     /// The tenant's storage quota in bytes; nil is unlimited.
     func storageQuota(of tenant: TenantID) async throws -> Int64?
     /// The tenant's untagged manifests and reclaimable bytes (see `StorageEfficiency`); lists at most

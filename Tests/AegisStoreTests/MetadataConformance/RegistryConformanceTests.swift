@@ -64,6 +64,9 @@ import Testing
             #expect(linked == [true, true, false, true, true])
             #expect(try await store.storageUsed(by: acme) == 1010)
             #expect(try await store.storageUsed(by: globex) == 1000)
+            try await store.compactStorageCounts()
+            #expect(try await store.storageUsed(by: acme) == 1010)
+            #expect(try await store.storageUsed(by: globex) == 1000)
             #expect(try await store.linkedBlobSize(repository: one.id, digest: big) == 1000)
             #expect(try await store.linkedBlobSize(repository: one.id, digest: small) == nil)
             #expect(try await store.blobSizeLinked(inTenant: acme, digest: small) == 10)
@@ -75,6 +78,9 @@ import Testing
             #expect(try await store.transaction { try $0.unlinkBlob(repository: two.id, digest: big) } == false)
             #expect(try await store.storageUsed(by: acme) == 10)
             #expect(try await store.isBlobLinkedAnywhere(big))  // globex still has it
+            #expect(try await store.storageByTenant().map(\.bytes) == [10, 1000])
+            #expect(try await store.recountStorage().allSatisfy { $0.counted == $0.recounted })
+            try await store.compactStorageCounts()
             #expect(try await store.storageByTenant().map(\.bytes) == [10, 1000])
             #expect(try await store.recountStorage().allSatisfy { $0.counted == $0.recounted })
             try await store.transaction { try $0.setStorageQuota(500, of: acme) }
