@@ -3,13 +3,14 @@
 #   scripts/postgres.sh start DIR   initdb (as the `postgres` system user when run as root: initdb
 #                                   refuses root), start, create user `aegis` (password `aegis`) and
 #                                   database `aegis`; prints `export AEGIS_TEST_POSTGRES_URL=…`
+#   scripts/postgres.sh restart DIR fast shutdown and start again, same port (the scale-out tests)
 #   scripts/postgres.sh stop DIR    fast shutdown
 # Installs Debian's postgresql when no server binaries are found. Durability settings are off
 # (fsync, synchronous_commit): the tests check the registry's logic, not PostgreSQL's disk.
 set -euo pipefail
 
-action="${1:?usage: postgres.sh start|stop DIR}"
-dir="${2:?usage: postgres.sh start|stop DIR}"
+action="${1:?usage: postgres.sh start|restart|stop DIR}"
+dir="${2:?usage: postgres.sh start|restart|stop DIR}"
 
 bindir() {
     local found
@@ -47,12 +48,15 @@ start)
     echo "$port" >"$dir/port"
     echo "export AEGIS_TEST_POSTGRES_URL=postgres://aegis:aegis@127.0.0.1:$port/aegis"
     ;;
+restart)
+    as_owner "$(bindir)/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 restart >/dev/null
+    ;;
 stop)
     [ -d "$dir/data" ] || exit 0
     as_owner "$(bindir)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     ;;
 *)
-    echo "usage: postgres.sh start|stop DIR" >&2
+    echo "usage: postgres.sh start|restart|stop DIR" >&2
     exit 2
     ;;
 esac

@@ -13,20 +13,10 @@ every wait is bounded.
 """
 import base64, hashlib, http.client, os, re, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tap import report, summary  # noqa: E402
+
 BINARY = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/aegisguard")
-PASSED, FAILED = 0, 0
-
-
-def report(name, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print(f"ok - {name}", flush=True)
-    else:
-        FAILED += 1
-        print(f"not ok - {name}", flush=True)
-        for line in str(detail).splitlines()[-20:]:
-            print(f"#   {line}", flush=True)
 
 
 class Server:
@@ -176,8 +166,7 @@ def main():
         report("process tests ran to the end", False, repr(error))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"{PASSED} passed, {FAILED} failed")
-    return 1 if FAILED else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import AegisCore
 import Foundation
 import PostgresNIO
+import Synchronization
 
 /// While PostgreSQL is unreachable (restarting, failed over, out of connections) every request
 /// that needs it is answered 503 UNAVAILABLE with a `Retry-After` within `patience`, instead of
@@ -11,19 +12,24 @@ extension PostgresMetadataStore {
     static let patience: Duration = .seconds(10)
 
     /// Runs `body` within `patience`, reporting an unreachable or overloaded database as `UNAVAILABLE`.
+    /// The caller is answered when the time is up even if `body` does not honour its cancellation
+    /// at once (a lease waiting in the pool), so the bound holds whatever the driver does.
     func available<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let outcome = Outcome<T>()
+        let work = Task {
+            do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
+        }
+        let timer = Task {
+            try await Task.sleep(for: Self.patience)
+            outcome.finish(.failure(Self.unavailable("PostgreSQL did not answer within \(Self.patience)")))
+            work.cancel()
+        }
+        defer { timer.cancel() }
         do {
-            return try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask { try await body() }
-                group.addTask {
-                    try await Task.sleep(for: Self.patience)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let value = first else {
-                    throw Self.unavailable("PostgreSQL did not answer within \(Self.patience)")
-                }
-                return value
+            return try await withTaskCancellationHandler {
+                try await outcome.value
+            } onCancel: {
+                work.cancel()
             }
         } catch let error as PSQLError where Self.isUnavailable(error) {
             throw Self.unavailable("PostgreSQL is unreachable: \(error.code)")
@@ -45,6 +51,38 @@ extension PostgresMetadataStore {
             return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
         default:
             return false
+        }
+    }
+}
+
+/// The first result handed in, to whoever awaits it (once).
+private final class Outcome<T: Sendable>: Sendable {
+    private struct State {
+        var result: Result<T, any Error>?
+        var waiter: CheckedContinuation<T, any Error>?
+    }
+
+    private let state = Mutex(State())
+
+    func finish(_ result: Result<T, any Error>) {
+        let waiter = state.withLock { state -> CheckedContinuation<T, any Error>? in
+            guard state.result == nil else { return nil }
+            state.result = result
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(with: result)
+    }
+
+    var value: T {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready = state.withLock { state -> Result<T, any Error>? in
+                    if state.result == nil { state.waiter = continuation }
+                    return state.result
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
         }
     }
 }
