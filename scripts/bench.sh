@@ -379,7 +379,7 @@ pull() { # server
 # ---------------------------------------------------------------- 3: chunked push
 chunked() { # server
     local s="$1" secs
-    if ! secs="$(python3 "$CLIENT" chunked "${URL[$s]}" "$REPO" "$BIG2" "$DIGEST2" $((CHUNK_MB * 1024 * 1024)) 2>"$WORK/py.err")"; then
+    if ! secs="$(python3 "$CLIENT" chunked "${URL[$s]}" "$REPO" "$BIG2" "$DIGEST2" $((CHUNK_MB * 1024 * 1024)) 2>"$WORK/py.err" | cut -d" " -f1)"; then
         record_failure "${NAME[$s]}: chunked push (${CHUNK_MB} MiB PATCHes)" "$WORK/py.err"
         return 1
     fi

@@ -5,7 +5,9 @@ Sub-commands (BASE is http://127.0.0.1:PORT, REPO is e.g. bench/x):
   freeport                              print a free TCP port on 127.0.0.1
   wait BASE SECONDS                     poll GET /v2/ until 200/401 or give up (exit 1)
   chunked BASE REPO FILE DIGEST CHUNK   POST, PATCH chunks (Content-Range, following Location), PUT ?digest=
-                                        over one keep-alive connection; prints elapsed seconds
+                                        over one keep-alive connection; prints elapsed seconds, then the
+                                        mean ms of the first and of the last tenth of the PATCHes (a
+                                        per-chunk cost that grows with the chunk count shows there)
   manifest BASE REPO TAG                push a config blob and a layer blob (POST+PUT), then an OCI image
                                         manifest under TAG; prints the manifest digest
   tags BASE REPO COUNT                  PUT the manifest under t0000 … t{COUNT-1} over one keep-alive connection;
@@ -160,6 +162,7 @@ def cmd_chunked(base, repo, file_path, digest, chunk):
     path = c.path_of(loc)
     offset = 0
     max_requests = size // chunk + 2  # bound on the PATCH loop
+    patches = []
     with open(file_path, "rb", buffering=0) as f:
         for _ in range(max_requests):
             n = f.readinto(buf)
@@ -167,6 +170,7 @@ def cmd_chunked(base, repo, file_path, digest, chunk):
                 break
             view = memoryview(buf)[:n]
             end = offset + n - 1
+            began = time.monotonic()
             resp, _ = c.request(
                 "PATCH",
                 path,
@@ -175,6 +179,7 @@ def cmd_chunked(base, repo, file_path, digest, chunk):
                 length=n,
                 expect=(202,),
             )
+            patches.append(time.monotonic() - began)
             rng = resp.getheader("Range")
             if rng is not None and rng != f"0-{end}":
                 raise BenchError(f"PATCH {offset}-{end}: server answered Range {rng!r}, expected 0-{end}")
@@ -192,7 +197,9 @@ def cmd_chunked(base, repo, file_path, digest, chunk):
         raise BenchError(f"final PUT: Docker-Content-Digest {got}, expected {digest}")
     elapsed = time.monotonic() - t0
     c.close()
-    print(f"{elapsed:.6f}")
+    tenth = max(1, len(patches) // 10)
+    first, last = sum(patches[:tenth]) / tenth * 1e3, sum(patches[-tenth:]) / tenth * 1e3
+    print(f"{elapsed:.6f} {first:.2f} {last:.2f}")
 
 
 def manifest_bytes():
@@ -261,7 +268,9 @@ def cmd_tags(base, repo, count):
         )
     elapsed = time.monotonic() - t0
     c.close()
-    print(f"{elapsed:.6f}")
+    tenth = max(1, len(patches) // 10)
+    first, last = sum(patches[:tenth]) / tenth * 1e3, sum(patches[-tenth:]) / tenth * 1e3
+    print(f"{elapsed:.6f} {first:.2f} {last:.2f}")
 
 
 def cmd_tagcount(base, repo, n):

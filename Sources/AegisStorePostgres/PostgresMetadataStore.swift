@@ -93,6 +93,16 @@ extension PostgresMetadataStore {
         try await available { [client, logger] in try await client.query(query, logger: logger).collect() }
     }
 
+    /// Every row of a prepared statement.
+    func prepared<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [PostgresRow]
+    where Statement.Row == PostgresRow {
+        try await available { [client, logger] in
+            var rows: [PostgresRow] = []
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
     /// The first column of the first row, nil when there is no row (or the value is NULL).
     func value<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type = T.self) async throws -> T? where T._DecodableType == T {
         guard let row = try await rows(query).first else { return nil }

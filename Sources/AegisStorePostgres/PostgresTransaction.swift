@@ -87,8 +87,9 @@ struct PostgresTransaction: MetadataTransaction {
 extension PostgresMetadataStore {
     /// The advisory lock key that orders outbox writers ("AEGISOBX").
     static let outboxLock: Int64 = 0x4145_4749_534F_4258
-    /// Attempts of a unit of work that keeps failing to serialize before giving up.
-    static let maxAttempts = 12
+    /// Attempts of a unit of work that keeps failing to serialize before giving up (concurrent pushes of
+    /// one tenant into a small schema conflict often: SSI locks index pages, not rows).
+    static let maxAttempts = 40
 
     /// Runs `body` as one serializable transaction, retried (with jittered back-off) when PostgreSQL
     /// reports a serialization failure or a deadlock, so a rule the body checks still holds when it

@@ -148,6 +148,7 @@ struct ScaleOutTests {
         }
         let outcomes = statuses.withLock { $0 }
         #expect(outcomes.count == 200)
+        #expect(outcomes.filter { $0 != .created && $0 != .forbidden } == [])
         #expect(outcomes.filter { $0 == .created }.count == 100)
         #expect(outcomes.filter { $0 == .forbidden }.count == 100)
     }
