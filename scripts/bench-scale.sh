@@ -56,7 +56,8 @@ serve() {
     printf -v "URL_$name" '%s' "http://127.0.0.1:$port"
     python3 "$CLIENT" wait "http://127.0.0.1:$port" 60 || { cat "$WORK/$name.log" >&2; exit 1; }
     local password token
-    password="$(cat "$data/initial-admin-password")"
+    # A node joining a shared store finds the administrator created: the first node has its password.
+    password="$(cat "$data/initial-admin-password" 2>/dev/null || cat "$WORK/ag-s3/initial-admin-password")"
     token="$(curl -sf -u "admin:$password" "http://127.0.0.1:$port/token?service=aegisguard&scope=repository:bench/x:pull,push" |
         python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')"
     printf -v "AUTH_$name" '%s' "Bearer $token"
