@@ -11,8 +11,8 @@ its own PostgreSQL (scripts/postgres.sh), since one test restarts it.
   manifest land on different nodes); the copy out has the same manifest digest.
 - `kill -9` of one node while pushes run on two: the other nodes keep serving, and every push that
   was acknowledged (201) is readable, byte for byte, from a surviving node.
-- A PostgreSQL restart under load: meanwhile requests get 503 UNAVAILABLE (never a 500, never a
-  crash), and afterwards every node serves again without being restarted.
+- A PostgreSQL restart under load (down 12 s): meanwhile requests get 503 UNAVAILABLE within the
+  bound (never a 500, never a crash), and afterwards every node serves again without a restart.
 Prints `ok - NAME` / `not ok - NAME` and `N passed, M failed`; exits 1 on any failure. Loopback only;
 every wait is bounded.
 """
@@ -230,7 +230,7 @@ def test_postgres_restart(postgres_dir, nodes):
                 status = type(error).__name__
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
-                if time.monotonic() - began > 12:
+                if time.monotonic() - began > 22:
                     slow.append((("push", "list")[count % 2 == 0], status, round(time.monotonic() - began, 1)))
             time.sleep(0.02)
 
@@ -239,7 +239,7 @@ def test_postgres_restart(postgres_dir, nodes):
         worker.start()
     time.sleep(1)
     subprocess.run(["bash", os.path.join(ROOT, "scripts/postgres.sh"), "stop", postgres_dir], check=True, timeout=60)
-    time.sleep(3)  # down long enough for every node to notice
+    time.sleep(12)  # down longer than the 10 s bound: requests waiting for it must get 503s
     # `restart` of a stopped server starts it again with the options it last ran with (same port).
     subprocess.run(["bash", os.path.join(ROOT, "scripts/postgres.sh"), "restart", postgres_dir], check=True, timeout=90)
     time.sleep(1)
@@ -252,7 +252,8 @@ def test_postgres_restart(postgres_dir, nodes):
         not unexpected and statuses.get(503, 0) > 0 and all(node.alive() for node in nodes),
         f"statuses {statuses}",
     )
-    report("every request during the outage is answered within the 10 s bound (plus slack)", not slow, f"slow {slow}")
+    # 10 s waiting for a connection, plus 10 s for a statement already sent (docs/SCALE-OUT.md).
+    report("every request during the outage is answered within the 20 s bound (plus slack)", not slow, f"slow {slow}")
     recovered = []
     deadline = time.monotonic() + 30
     for node in nodes:
@@ -299,10 +300,14 @@ def main():
         test_postgres_restart(postgres_dir, nodes)
         test_kill_mid_push(nodes)
     except Exception as error:  # a harness failure is a failure, with its reason
-        report("the cluster harness ran", False, f"{type(error).__name__}: {error}\n" + "\n".join(n.output()[-2000:] for n in nodes))
+        crashes = [line for node in nodes for line in node.output().splitlines() if "Fatal error" in line or "Crash" in line]
+        report("the cluster harness ran", False, f"{type(error).__name__}: {error}\n" + "\n".join(crashes[:10]))
     finally:
         for node in nodes:
             node.stop()
+        if os.environ.get("CLUSTER_KEEP"):
+            print(f"# kept {root}", flush=True)
+            return summary()
         subprocess.run(["bash", os.path.join(ROOT, "scripts/postgres.sh"), "stop", postgres_dir], timeout=60)
         shutil.rmtree(root, ignore_errors=True)
     return summary()

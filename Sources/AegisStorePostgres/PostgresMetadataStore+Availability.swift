@@ -9,7 +9,8 @@ import Synchronization
 /// once the server is back.
 extension PostgresMetadataStore {
     /// How long a request waits for PostgreSQL (a connection and the answer) before it gives up.
-    static let patience: Duration = .seconds(10)
+    static let patience: Duration = .seconds(patienceSeconds)
+    static let patienceSeconds: Int64 = 10
 
     /// Runs `body` within `patience`, reporting an unreachable or overloaded database as `UNAVAILABLE`.
     /// The caller is answered when the time is up even if `body` does not honour its cancellation

@@ -90,16 +90,25 @@ public final class PostgresMetadataStore: MetadataStore {
 extension PostgresMetadataStore {
     /// Every row of a query.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await available { [client, logger] in try await client.query(query, logger: logger).collect() }
+        try await available { [client, logger] in
+            try await client.withConnection { connection in
+                // Given up on (`patience` passed) while waiting for the connection: never sent later.
+                try Task.checkCancellation()
+                return try await connection.query(query, logger: logger).collect()
+            }
+        }
     }
 
     /// Every row of a prepared statement.
     func prepared<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws -> [PostgresRow]
     where Statement.Row == PostgresRow {
         try await available { [client, logger] in
-            var rows: [PostgresRow] = []
-            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
-            return rows
+            try await client.withConnection { connection in
+                try Task.checkCancellation()
+                var rows: [PostgresRow] = []
+                for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+                return rows
+            }
         }
     }
 

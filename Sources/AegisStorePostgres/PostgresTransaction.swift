@@ -49,7 +49,19 @@ struct PostgresTransaction: MetadataTransaction {
 
     private func result(_ query: PostgresQuery) throws -> PostgresQueryResult {
         do {
-            return try connection.query(query, logger: logger).wait()
+            // Bounded like every other wait for PostgreSQL: a statement that does not answer within
+            // `patience` fails the unit of work with UNAVAILABLE, and its connection is closed, so
+            // the transaction can never commit after the caller was told it failed.
+            let connection = self.connection
+            let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+            let deadline = connection.eventLoop.scheduleTask(in: .seconds(PostgresMetadataStore.patienceSeconds)) {
+                answer.fail(PostgresMetadataStore.unavailable("a statement did not answer within \(PostgresMetadataStore.patience)"))
+                let closed: EventLoopFuture<Void> = connection.close()
+                closed.whenComplete { _ in }
+            }
+            defer { deadline.cancel() }
+            connection.query(query, logger: logger).cascade(to: answer)
+            return try answer.futureResult.wait()
         } catch let error as PSQLError {
             if PostgresMetadataStore.isRetryable(error), state.retryable == nil { state.retryable = error }
             throw error
@@ -97,40 +109,89 @@ extension PostgresMetadataStore {
     /// transaction (they are: they only read and write through it).
     public func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T {
         try await withoutActuallyEscaping(body) { body in
-            // The thread pool may hold its work item a moment after the result is back, so the body
-            // reaches it through a box that is emptied before `body` stops being valid.
+            // The body reaches the pool thread through a box. When the caller stops waiting (the
+            // availability bound passed, or it is done) the box is emptied, and if the body is
+            // running on a thread the caller waits for it to return: `body` must not outlive this call.
             let handoff = Handoff(body)
-            defer { handoff.clear() }
-            var attempt = 0
-            while true {
-                attempt += 1
-                do {
-                    return try await available { [client, threads, logger] in
-                        try await client.withConnection { connection in
-                            try await threads.runIfActive {
-                                guard let body = handoff.body else { throw CancellationError() }
-                                return try Self.run(body, on: connection, logger: logger)
-                            }
+            do {
+                let result = try await attempts(handoff)
+                await handoff.retire()
+                return result
+            } catch {
+                await handoff.retire()
+                throw error
+            }
+        }
+    }
+
+    private func attempts<T: Sendable>(_ handoff: Handoff<T>) async throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await available { [client, threads, logger] in
+                    try await client.withConnection { connection in
+                        try await threads.runIfActive {
+                            // `invoke` has released the body when it returns; only then is it marked finished.
+                            defer { handoff.finished() }
+                            return try handoff.invoke { body in try Self.run(body, on: connection, logger: logger) }
                         }
                     }
-                } catch let error as PSQLError where Self.isRetryable(error) {
-                    guard attempt < Self.maxAttempts else {
-                        throw Self.unavailable("a transaction failed to serialize \(attempt) times")
-                    }
-                    // 1, 2, 4 … 64 ms, jittered, so colliding writers spread out.
-                    let ceiling = UInt64(1 << min(attempt, 6)) * 1_000_000
-                    try await Task.sleep(nanoseconds: UInt64.random(in: ceiling / 2...ceiling))
                 }
+            } catch let error as PSQLError where Self.isRetryable(error) {
+                guard attempt < Self.maxAttempts else {
+                    throw Self.unavailable("a transaction failed to serialize \(attempt) times")
+                }
+                // 1, 2, 4 … 64 ms, jittered, so colliding writers spread out.
+                let ceiling = UInt64(1 << min(attempt, 6)) * 1_000_000
+                try await Task.sleep(nanoseconds: UInt64.random(in: ceiling / 2...ceiling))
             }
         }
     }
 
     /// A transaction body on its way to a pool thread.
     private final class Handoff<T>: Sendable {
-        private let value: Mutex<(@Sendable (any MetadataTransaction) throws -> T)?>
-        init(_ body: @escaping @Sendable (any MetadataTransaction) throws -> T) { value = Mutex(body) }
-        var body: (@Sendable (any MetadataTransaction) throws -> T)? { value.withLock { $0 } }
-        func clear() { value.withLock { $0 = nil } }
+        typealias Body = @Sendable (any MetadataTransaction) throws -> T
+        private struct State {
+            var body: Body?
+            var running = false
+            var waiter: CheckedContinuation<Void, Never>?
+        }
+        private let state: Mutex<State>
+
+        init(_ body: @escaping Body) { state = Mutex(State(body: body)) }
+
+        /// Runs `work` with the body, marked running. - Throws: `CancellationError` once retired.
+        func invoke(_ work: (Body) throws -> T) throws -> T {
+            let body = state.withLock { state in
+                if state.body != nil { state.running = true }
+                return state.body
+            }
+            guard let body else { throw CancellationError() }
+            return try work(body)
+        }
+
+        /// The body returned (or never ran).
+        func finished() {
+            let waiter = state.withLock { state in
+                state.running = false
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+
+        /// Empties the box (a lease that arrives later finds nothing to run) and waits for a body still running.
+        func retire() async {
+            await withCheckedContinuation { continuation in
+                let running = state.withLock { state in
+                    state.body = nil
+                    if state.running { state.waiter = continuation }
+                    return state.running
+                }
+                if !running { continuation.resume() }
+            }
+        }
     }
 
     private static func run<T>(
