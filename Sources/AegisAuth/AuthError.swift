@@ -7,14 +7,19 @@ public struct AuthError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let invalidCredentials = Code(rawValue: "invalid_credentials")
         public static let invalidRequest = Code(rawValue: "invalid_request")
         public static let unsupportedGrant = Code(rawValue: "unsupported_grant_type")
+        /// Too many failed password checks for the user name or the client address.
+        public static let throttled = Code(rawValue: "throttled")
     }
 
     public var code: Code
     public var message: String
+    /// Whole seconds until a throttled caller may try again.
+    public var retryAfter: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, retryAfter: Int? = nil) {
         self.code = code
         self.message = message
+        self.retryAfter = retryAfter
     }
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -3,10 +3,12 @@ import AegisStore
 import Crypto
 import Foundation
 import NIOPosix
+import Synchronization
 
 /// Turns credentials into principals: local users (scrypt), robot API keys, and the subjects of
 /// bearer tokens. Successful password checks are cached for `cacheSeconds` (keyed by a hash of the
-/// credentials), so clients that send Basic credentials with every request pay scrypt once.
+/// credentials), so clients that send Basic credentials with every request pay scrypt once. Failed
+/// checks are throttled per user name and client address (see `LoginThrottle`).
 public final class IdentityService: Sendable {
     /// Users, robots, memberships.
     public let store: any IdentityStore
@@ -17,12 +19,17 @@ public final class IdentityService: Sendable {
     private let threadPool: NIOThreadPool
     private let cacheSeconds: TimeInterval
     private let cache = BoundedCache<SHA256Digest, (principal: Principal, until: Date)>(capacity: 10_000)
+    private let certificates = BoundedCache<String, (robot: RobotRecord?, until: Date)>(capacity: 10_000)
+    /// Limits failed checks; its lockouts go to the audit log through its callback.
+    public let throttle: LoginThrottle
+    private let checks = Atomic<Int>(0)
 
     /// Creates the service.
     public init(
         store: any IdentityStore, hasher: PasswordHasher = .standard, oidc: OIDCVerifier? = nil, cacheSeconds: TimeInterval = 30,
-        threadPool: NIOThreadPool = .singleton
+        throttle: LoginThrottle = LoginThrottle(settings: .init()), threadPool: NIOThreadPool = .singleton
     ) {
+        self.throttle = throttle
         self.store = store
         self.hasher = hasher
         self.oidc = oidc
@@ -30,11 +37,36 @@ public final class IdentityService: Sendable {
         self.threadPool = threadPool
     }
 
+    /// Password hashes computed so far (scrypt runs, decoys included), for `/metrics`.
+    public var passwordChecks: Int { checks.load(ordering: .relaxed) }
+
     /// Checks a user name and password, or a robot name (`robot$<tenant>+<name>`) and API key.
-    /// - Throws: `AuthError.invalidCredentials`; the message never says which part was wrong.
-    public func authenticate(username: String, password: String, now: Date = Date()) async throws -> Principal {
+    /// Credentials checked recently answer from the cache; any other attempt first passes the
+    /// throttle, so a throttled one costs no hash.
+    /// - Parameter client: the client's address, for the per-address limit.
+    /// - Throws: `AuthError.invalidCredentials` (the message never says which part was wrong), or
+    ///   `AuthError.throttled` with the seconds to wait.
+    public func authenticate(username: String, password: String, client: String? = nil, now: Date = Date()) async throws
+        -> Principal
+    {
         let key = Self.cacheKey(username, password)
         if let hit = cache[key], hit.until > now { return hit.principal }
+        if let wait = throttle.retryAfter(user: username, address: client, now: now) {
+            throw AuthError(.throttled, "too many failed logins: try again later", retryAfter: max(1, Int(wait.rounded(.up))))
+        }
+        do {
+            let principal = try await check(username: username, password: password, now: now)
+            throttle.recordSuccess(user: username)
+            cache[key] = (principal, now.addingTimeInterval(cacheSeconds))
+            return principal
+        } catch let error as AuthError where error.code == .invalidCredentials {
+            // The time of the failure, not of the attempt: a lock starts when the hash is done.
+            throttle.recordFailure(user: username, address: client, now: max(now, Date()))
+            throw error
+        }
+    }
+
+    private func check(username: String, password: String, now: Date) async throws -> Principal {
         let principal: Principal
         if let oidc, password.utf8.count(where: { $0 == UInt8(ascii: ".") }) == 2,
             let external = try? await oidc.principal(for: password, now: now)
@@ -53,8 +85,30 @@ public final class IdentityService: Sendable {
             guard try await hashOffLoop({ self.hasher.verify(password, against: stored) }) else { throw Self.invalid }
             principal = try await self.principal(for: user)
         }
-        cache[key] = (principal, now.addingTimeInterval(cacheSeconds))
         return principal
+    }
+
+    /// The robot a verified client certificate maps to (its SPIFFE IDs first, then its subject),
+    /// with the robot's role. Lookups are cached like password checks.
+    /// - Throws: `AuthError.invalidCredentials` when no robot holds the identity, or it is revoked
+    ///   or expired (the message says which, to the certificate's holder).
+    public func principal(certificate: ClientCertificate, now: Date = Date()) async throws -> Principal {
+        for identity in certificate.identities {
+            let robot: RobotRecord?
+            if let hit = certificates[identity], hit.until > now {
+                robot = hit.robot
+            } else {
+                robot = try await store.robot(certificateIdentity: identity)
+                certificates[identity] = (robot, now.addingTimeInterval(cacheSeconds))
+            }
+            guard let robot else { continue }
+            guard Self.isUsable(robot, now: now) else {
+                let state = robot.revokedAt != nil ? "revoked" : "expired"
+                throw AuthError(.invalidCredentials, "the client certificate's robot '\(robot.name)' is \(state)")
+            }
+            return Self.principal(for: robot)
+        }
+        throw AuthError(.invalidCredentials, "no robot is bound to the client certificate '\(certificate.identities.first ?? "")'")
     }
 
     /// The principal a token subject names, with its current roles; nil when it no longer exists
@@ -92,6 +146,7 @@ public final class IdentityService: Sendable {
     /// Forgets cached credentials (after a password change or revocation).
     public func forgetCachedCredentials() {
         cache.removeAll()
+        certificates.removeAll()
     }
 
     private func authenticateRobot(_ robot: RobotName, key: String, now: Date) async throws -> Principal {
@@ -120,7 +175,8 @@ public final class IdentityService: Sendable {
 
     /// scrypt is deliberately slow: run it on the I/O thread pool, never on the cooperative pool.
     private func hashOffLoop<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await threadPool.runIfActive(work)
+        checks.add(1, ordering: .relaxed)
+        return try await threadPool.runIfActive(work)
     }
 
     private static let invalid = AuthError(.invalidCredentials, "invalid user name or password")

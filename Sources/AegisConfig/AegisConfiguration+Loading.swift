@@ -79,6 +79,28 @@ extension AegisConfiguration {
         Setting("auth.oidc_key_refresh_seconds", "AEGIS_OIDC_KEY_REFRESH_SECONDS") {
             $0.auth.oidcKeyRefreshSeconds = try $1.int(in: 0...86400)
         },
+        Setting("auth.login_failures_per_user", "AEGIS_LOGIN_FAILURES_PER_USER") {
+            $0.auth.loginThrottle.failuresPerUser = try $1.int(in: 0...1000)
+        },
+        Setting("auth.login_failures_per_address", "AEGIS_LOGIN_FAILURES_PER_ADDRESS") {
+            $0.auth.loginThrottle.failuresPerAddress = try $1.int(in: 1...100_000)
+        },
+        Setting("auth.login_refill_seconds", "AEGIS_LOGIN_REFILL_SECONDS") {
+            $0.auth.loginThrottle.refillSeconds = Double(try $1.int(in: 1...86400))
+        },
+        Setting("auth.login_lockout_seconds", "AEGIS_LOGIN_LOCKOUT_SECONDS") {
+            $0.auth.loginThrottle.lockoutSeconds = Double(try $1.int(in: 1...86400))
+        },
+        Setting("auth.login_max_lockout_seconds", "AEGIS_LOGIN_MAX_LOCKOUT_SECONDS") {
+            $0.auth.loginThrottle.maxLockoutSeconds = Double(try $1.int(in: 1...(30 * 86400)))
+        },
+        Setting("tls.cert_file", "AEGIS_TLS_CERT_FILE") { $0.tls.certificateFile = try $1.string() },
+        Setting("tls.key_file", "AEGIS_TLS_KEY_FILE") { $0.tls.keyFile = try $1.string() },
+        Setting("tls.client_ca_file", "AEGIS_TLS_CLIENT_CA_FILE") { $0.tls.clientCAFile = try $1.string() },
+        Setting("tls.require_client_cert", "AEGIS_TLS_REQUIRE_CLIENT_CERT") { $0.tls.requireClientCertificate = try $1.bool() },
+        Setting("tls.allow_plaintext", "AEGIS_TLS_ALLOW_PLAINTEXT") { $0.tls.allowPlaintext = try $1.bool() },
+        Setting("tls.http2", "AEGIS_TLS_HTTP2") { $0.tls.http2 = try $1.bool() },
+        Setting("tls.reload_check_seconds", "AEGIS_TLS_RELOAD_CHECK_SECONDS") { $0.tls.reloadCheckSeconds = try $1.int(in: 1...86400) },
         Setting("wasm.memory_bytes", "AEGIS_WASM_MEMORY_BYTES") { $0.wasm.memoryBytes = try $1.int(in: 65536...(4 << 30)) },
         Setting("wasm.timeout_seconds", "AEGIS_WASM_TIMEOUT_SECONDS") { $0.wasm.timeoutSeconds = try $1.int(in: 1...3600) },
         Setting("wasm.max_output_bytes", "AEGIS_WASM_MAX_OUTPUT_BYTES") { $0.wasm.maxOutputBytes = try $1.int(in: 0...(64 << 20)) },

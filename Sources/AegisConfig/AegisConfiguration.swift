@@ -43,6 +43,8 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var orphanBlobGraceSeconds: Int = 3600
     /// Identity and tokens.
     public var auth = AuthSettings()
+    /// TLS and mutual TLS.
+    public var tls = TLSSettings()
     /// Gas metering.
     public var gas = GasSettings()
     /// The WASM sandbox.
@@ -74,12 +76,46 @@ public struct AegisConfiguration: Sendable, Hashable {
         public var oidcIssuers: [OIDCIssuer] = []
         /// Least seconds between two JWKS fetches of one issuer when tokens name unknown keys.
         public var oidcKeyRefreshSeconds = 10
+        /// Limits on failed password checks (`auth.login_*`).
+        public var loginThrottle = LoginThrottle.Settings()
 
         public init() {}
     }
 
+    /// How the server speaks TLS. With no certificate it speaks plain HTTP, which `serve` allows
+    /// only on a loopback address unless `allowPlaintext` says otherwise.
+    public struct TLSSettings: Sendable, Hashable {
+        /// PEM certificate chain (the server's certificate first) and its PEM private key.
+        public var certificateFile: String?
+        public var keyFile: String?
+        /// PEM CA certificates that client certificates are verified against; nil: none asked for.
+        public var clientCAFile: String?
+        /// Refuse the handshake of a client without a valid certificate (else one is optional).
+        public var requireClientCertificate = false
+        /// Listen without TLS on a non-loopback address (behind a TLS-terminating proxy).
+        public var allowPlaintext = false
+        /// Offer HTTP/2 by ALPN (`h2`, then `http/1.1`).
+        public var http2 = true
+        /// Seconds between checks of the certificate files for a change (SIGHUP checks at once).
+        public var reloadCheckSeconds = 10
+
+        public init() {}
+
+        /// Whether the server speaks TLS.
+        public var isEnabled: Bool { certificateFile != nil }
+    }
+
     /// The defaults.
     public init() {}
+
+    /// Whether `host` is a loopback address (or `localhost`), where plain HTTP cannot cross a network.
+    public var listensOnLoopbackOnly: Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// The URL scheme clients use.
+    public var scheme: String { tls.isEnabled ? "https" : "http" }
 
     /// `host:port`.
     public var listen: String { "\(host):\(port)" }
@@ -106,6 +142,30 @@ public struct AegisConfiguration: Sendable, Hashable {
 
     /// Where the SQLite metadata lives.
     public var metadataPath: String { (dataDirectory as NSString).appendingPathComponent("meta.sqlite") }
+}
+
+extension AegisConfiguration {
+    /// Checks the combination of settings `serve` is asked to run with.
+    /// - Throws: `ConfigurationError` naming what is missing or unsafe.
+    public func validateForServing() throws {
+        if tls.isEnabled != (tls.keyFile != nil) {
+            throw ConfigurationError("tls.cert_file and tls.key_file must be given together")
+        }
+        if tls.clientCAFile != nil && !tls.isEnabled {
+            throw ConfigurationError("tls.client_ca_file needs tls.cert_file and tls.key_file: client certificates come with TLS")
+        }
+        if tls.requireClientCertificate && tls.clientCAFile == nil {
+            throw ConfigurationError("tls.require_client_cert needs tls.client_ca_file to verify the certificates against")
+        }
+        if !tls.isEnabled && !tls.allowPlaintext && !listensOnLoopbackOnly {
+            throw ConfigurationError(
+                """
+                refusing to serve plain HTTP on \(host): passwords and tokens would cross the network in the clear. \
+                Set tls.cert_file and tls.key_file, or listen on 127.0.0.1, or set tls.allow_plaintext = true \
+                when a TLS-terminating proxy is in front
+                """)
+        }
+    }
 }
 
 /// A configuration that cannot be used, with the reason.

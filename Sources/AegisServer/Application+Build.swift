@@ -14,8 +14,11 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 /// The stores of one data directory, opened once and shared by every surface. This is the one
@@ -67,9 +70,17 @@ public func buildOperations(
     let oidc =
         auth.oidcIssuers.isEmpty
         ? nil : OIDCVerifier(issuers: auth.oidcIssuers, refreshInterval: Double(auth.oidcKeyRefreshSeconds), logger: logger)
+    let audit = AuditLog()
+    let throttle = LoginThrottle(settings: auth.loginThrottle) { lockout in
+        audit.record(
+            AuditRecord(
+                time: Date(), requestID: "-", principal: lockout.scope == .user ? lockout.key : "address:\(lockout.key)", tenant: nil,
+                action: "lockout", resource: "login", allowed: false,
+                reason: "\(lockout.scope.rawValue) locked for \(Int(lockout.seconds)) s after repeated failed logins (lockout \(lockout.count))"))
+    }
     let identity = IdentityService(
         store: storage.metadata, hasher: PasswordHasher(rounds: auth.scryptRounds, blockSize: 8, parallelism: 1), oidc: oidc,
-        cacheSeconds: Double(auth.credentialCacheSeconds))
+        cacheSeconds: Double(auth.credentialCacheSeconds), throttle: throttle)
     let gas = configuration.gas
     let metering = Metering(
         schedule: .standard, settings: gas,
@@ -82,7 +93,7 @@ public func buildOperations(
         executor: WasmExecutor(threads: wasm.threads == 0 ? System.coreCount : wasm.threads, maxQueued: wasm.maxQueuedRuns),
         store: storage.metadata, settings: wasm, schedule: metering.schedule, observer: observer, runs: RunLog())
     return Operations(
-        store: storage.metadata, registry: registry, identity: identity, audit: AuditLog(), metering: metering, runner: runner,
+        store: storage.metadata, registry: registry, identity: identity, audit: audit, metering: metering, runner: runner,
         publicRepositories: PublicRepositoryCache(store: storage.metadata))
 }
 
@@ -116,10 +127,13 @@ public func buildApplication(
         keys: keys, issuer: "aegisguard", service: auth.service, lifetime: auth.tokenLifetimeSeconds,
         reload: { [store = storage.metadata] in try await SigningKeys.load(from: store, rotation: rotation, overlap: overlap) })
     let access = RegistryAccess(operations: operations, tokens: tokens)
-    let gate = AccessGate(access: access, publicURL: auth.publicURL)
+    let tls = configuration.tls
+    let gate = AccessGate(
+        access: access, publicURL: auth.publicURL, acceptsClientCertificates: tls.clientCAFile != nil, scheme: configuration.scheme)
 
     // HEAD wherever GET (the /v2 routes answer HEAD themselves; these are the other surfaces).
     let router = Router(context: AegisRequestContext.self, options: .autoGenerateHeadEndpoints)
+    router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: tls.isEnabled))
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
     if configuration.gas.metering { router.add(middleware: GasMiddleware(metering: metering)) }
@@ -130,9 +144,9 @@ public func buildApplication(
     let wagi = WAGIController(operations: operations, gate: gate)
     APIController(gate: gate, operations: operations, wagi: wagi).addRoutes(to: router)
     wagi.addRoutes(to: router)
-    router.get("/metrics") { request, _ in
+    router.get("/metrics") { request, context in
         // Labels name tenants: only system administrators may scrape.
-        let principal = try await gate.principal(request)
+        let principal = try await gate.principal(request, context: context)
         guard principal.isSystemAdmin else {
             throw principal.kind == .anonymous
                 ? gate.challenge(AccessRefusal(.authenticationRequired, "authentication required"), request: request)
@@ -140,7 +154,11 @@ public func buildApplication(
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: metrics.render(baseFee: metering.feeMarket.baseFee))))
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    bytes: metrics.render(
+                        baseFee: metering.feeMarket.baseFee,
+                        logins: LoginMetrics(throttle: operations.identity.throttle.statistics, hashes: operations.identity.passwordChecks)))))
     }
 
     let http = HTTP1Channel.Configuration(
@@ -149,11 +167,26 @@ public func buildApplication(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
-    let services = backgroundServices(
+    var services = backgroundServices(
         configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
+    let server: HTTPServerBuilder
+    if let certificateFile = tls.certificateFile, let keyFile = tls.keyFile {
+        let certificates = try ServerCertificates(certificateFile: certificateFile, keyFile: keyFile, logger: logger)
+        let tlsConfiguration = try certificates.configuration(tls)
+        services.append(CertificateReload(certificates: certificates, interval: .seconds(tls.reloadCheckSeconds)))
+        if tls.http2 {
+            let idle = Duration.seconds(configuration.idleTimeoutSeconds)
+            server = try .http2Upgrade(
+                tlsConfiguration: tlsConfiguration, configuration: .init(idleTimeout: idle, streamConfiguration: http))
+        } else {
+            server = try .tls(.http1(configuration: http), tlsConfiguration: tlsConfiguration)
+        }
+    } else {
+        server = .http1(configuration: http)
+    }
     return Application(
         router: router,
-        server: .http1(configuration: http),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "AegisGuard"),
         services: services,
         onServerRunning: { channel in await onServerRunning(channel.localAddress) },

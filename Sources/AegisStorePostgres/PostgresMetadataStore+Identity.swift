@@ -5,7 +5,7 @@ import PostgresNIO
 
 extension PostgresMetadataStore {
     static let userColumns = "name, password_hash, system_admin, created_at"
-    static let robotColumns = "tenant, name, role, key_hash, created_at, expires_at, revoked_at"
+    static let robotColumns = "tenant, name, role, key_hash, created_at, expires_at, revoked_at, certificate_identity"
 
     public func user(named name: String) async throws -> UserRecord? {
         try await rows("SELECT \(unescaped: Self.userColumns) FROM users WHERE name = \(name)").first.map(Self.user(from:))
@@ -60,6 +60,15 @@ extension PostgresMetadataStore {
             .compactMap(Self.robot(from:))
     }
 
+    public func robot(certificateIdentity: String) async throws -> RobotRecord? {
+        try await rows(
+            """
+            SELECT \(unescaped: Self.robotColumns) FROM robots WHERE certificate_identity = \(certificateIdentity)
+            ORDER BY revoked_at IS NULL DESC, revoked_at DESC LIMIT 1
+            """
+        ).first.flatMap(Self.robot(from:))
+    }
+
     public func isPublic(_ repository: RepositoryName) async throws -> Bool {
         try await value("SELECT public FROM repositories WHERE name = \(repository.value)", as: Bool.self) ?? false
     }
@@ -70,12 +79,13 @@ extension PostgresMetadataStore {
     }
 
     static func robot(from row: PostgresRow) throws -> RobotRecord? {
-        let (tenant, name, role, keyHash, createdAt, expiresAt, revokedAt) = try row.decode(
-            (String, String, String, String, Double, Double?, Double?).self)
+        let (tenant, name, role, keyHash, createdAt, expiresAt, revokedAt, certificateIdentity) = try row.decode(
+            (String, String, String, String, Double, Double?, Double?, String?).self)
         guard let tenant = try? TenantID(tenant), let role = Role(rawValue: role) else { return nil }
         return RobotRecord(
             tenant: tenant, name: name, role: role, keyHash: keyHash, createdAt: Date(timeIntervalSince1970: createdAt),
-            expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)), revokedAt: revokedAt.map(Date.init(timeIntervalSince1970:)))
+            expiresAt: expiresAt.map(Date.init(timeIntervalSince1970:)), revokedAt: revokedAt.map(Date.init(timeIntervalSince1970:)),
+            certificateIdentity: certificateIdentity)
     }
 }
 

@@ -259,6 +259,14 @@ extension PostgresMetadataStore {
                 GROUP BY tenant;
             """
         ),
+        (
+            "v13-robot-certificates",
+            """
+            ALTER TABLE robots ADD COLUMN certificate_identity text COLLATE "C";
+            CREATE UNIQUE INDEX robots_active_certificate ON robots(certificate_identity)
+                WHERE certificate_identity IS NOT NULL AND revoked_at IS NULL;
+            """
+        ),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

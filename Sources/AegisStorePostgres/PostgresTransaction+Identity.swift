@@ -71,11 +71,16 @@ extension PostgresTransaction {
         if try exists("SELECT 1 FROM robots WHERE tenant = \(robot.tenant.value) AND name = \(robot.name)") {
             throw StoreError(.conflict, "robot '\(robot.name)' already exists in tenant '\(robot.tenant)'")
         }
+        if let identity = robot.certificateIdentity,
+            try exists("SELECT 1 FROM robots WHERE certificate_identity = \(identity) AND revoked_at IS NULL")
+        {
+            throw StoreError(.conflict, "an active robot already authenticates with certificate identity '\(identity)'")
+        }
         try execute(
             """
-            INSERT INTO robots(tenant, name, role, key_hash, created_at, expires_at, revoked_at)
+            INSERT INTO robots(tenant, name, role, key_hash, created_at, expires_at, revoked_at, certificate_identity)
             VALUES (\(robot.tenant.value), \(robot.name), \(robot.role.rawValue), \(robot.keyHash), \(robot.createdAt.timeIntervalSince1970),
-                    \(robot.expiresAt?.timeIntervalSince1970), \(robot.revokedAt?.timeIntervalSince1970))
+                    \(robot.expiresAt?.timeIntervalSince1970), \(robot.revokedAt?.timeIntervalSince1970), \(robot.certificateIdentity))
             """)
     }
 

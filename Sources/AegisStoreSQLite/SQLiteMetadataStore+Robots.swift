@@ -19,6 +19,16 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func robot(certificateIdentity: String) async throws -> RobotRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT * FROM robots WHERE certificate_identity = ? ORDER BY revoked_at IS NULL DESC, revoked_at DESC LIMIT 1"),
+                arguments: [certificateIdentity]
+            ).flatMap(Self.robot(from:))
+        }
+    }
+
     public func isPublic(_ repository: RepositoryName) async throws -> Bool {
         try await pool.read { db in
             try Bool.fetchOne(db.cachedStatement(sql: "SELECT public FROM repositories WHERE name = ?"), arguments: [repository.value])
@@ -75,6 +85,7 @@ extension SQLiteMetadataStore {
             tenant: tenant, name: row["name"], role: role, keyHash: row["key_hash"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             expiresAt: (row["expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            certificateIdentity: row["certificate_identity"])
     }
 }

@@ -237,6 +237,15 @@ extension SQLiteMetadataStore {
                         PRIMARY KEY(tenant, period)) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v13-robot-certificates") { db in
+            // Mutual TLS: the certificate identity a robot authenticates with, one active holder each.
+            try db.execute(
+                sql: """
+                    ALTER TABLE robots ADD COLUMN certificate_identity TEXT;
+                    CREATE UNIQUE INDEX robots_active_certificate ON robots(certificate_identity)
+                        WHERE certificate_identity IS NOT NULL AND revoked_at IS NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -69,11 +69,19 @@ extension SQLiteTransaction {
         if try exists("SELECT 1 FROM robots WHERE tenant = ? AND name = ?", [robot.tenant.value, robot.name]) {
             throw StoreError(.conflict, "robot '\(robot.name)' already exists in tenant '\(robot.tenant)'")
         }
+        if let identity = robot.certificateIdentity,
+            try exists("SELECT 1 FROM robots WHERE certificate_identity = ? AND revoked_at IS NULL", [identity])
+        {
+            throw StoreError(.conflict, "an active robot already authenticates with certificate identity '\(identity)'")
+        }
         try db.execute(
-            sql: "INSERT INTO robots(tenant, name, role, key_hash, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            sql: """
+                INSERT INTO robots(tenant, name, role, key_hash, created_at, expires_at, revoked_at, certificate_identity)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
             arguments: [
                 robot.tenant.value, robot.name, robot.role.rawValue, robot.keyHash, robot.createdAt.timeIntervalSince1970,
-                robot.expiresAt?.timeIntervalSince1970, robot.revokedAt?.timeIntervalSince1970,
+                robot.expiresAt?.timeIntervalSince1970, robot.revokedAt?.timeIntervalSince1970, robot.certificateIdentity,
             ])
     }
 

@@ -17,12 +17,16 @@ struct RobotCommand: AsyncParsableCommand {
         @Argument(help: "Robot name: 1-64 of [a-z0-9._-].") var name: String
         @Option(help: "Role in the tenant.") var role = "developer"
         @Option(help: "Days until the key expires (none when omitted).") var expiresDays: Int?
+        @Option(
+            help: "Client-certificate identity that also authenticates as the robot over mutual TLS: spiffe://… or a subject DN (CN=ci,O=Acme).")
+        var certificateIdentity: String?
 
         func run() async throws {
             let tenantID = try parseTenant(tenant)
             let role = try parseRole(role)
             try await withOperations(options) { operations, caller in
-                let (_, key) = try await operations.robots.create(name, in: tenantID, role: role, expiresInDays: expiresDays, caller)
+                let (_, key) = try await operations.robots.create(
+                    name, in: tenantID, role: role, expiresInDays: expiresDays, certificateIdentity: certificateIdentity, caller)
                 print("user name: \(RobotName(tenant: tenantID, name: name))")
                 print("API key (shown once): \(key)")
             }
@@ -39,7 +43,8 @@ struct RobotCommand: AsyncParsableCommand {
             try await withOperations(options) { operations, caller in
                 for robot in try await operations.robots.list(in: tenantID, caller) {
                     let state = robot.revokedAt != nil ? "revoked" : robot.expiresAt.map { "expires \($0.ISO8601Format())" } ?? "active"
-                    print("\(RobotName(tenant: robot.tenant, name: robot.name))\t\(robot.role)\t\(state)")
+                    let certificate = robot.certificateIdentity.map { "\tcertificate \($0)" } ?? ""
+                    print("\(RobotName(tenant: robot.tenant, name: robot.name))\t\(robot.role)\t\(state)\(certificate)")
                 }
             }
         }

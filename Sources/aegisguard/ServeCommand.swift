@@ -19,19 +19,26 @@ struct ServeCommand: AsyncParsableCommand {
         if let listen {
             do { try configuration.setListen(listen) } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
+        do { try configuration.validateForServing() } catch let error as ConfigurationError { throw ValidationError(error.description) }
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let configuredPort = configuration.port
         let passwordFile = URL(fileURLWithPath: configuration.initialPasswordPath).standardizedFileURL.path
+        let scheme = configuration.scheme
+        let tls = configuration.tls
+        let protocols =
+            !tls.isEnabled
+            ? ""
+            : " (TLS 1.2+, \(tls.http2 ? "HTTP/2 and HTTP/1.1" : "HTTP/1.1")\(tls.clientCAFile == nil ? "" : tls.requireClientCertificate ? ", client certificate required" : ", client certificates accepted"))"
         let app = try await buildApplication(configuration) { address in
             var banner = """
-                AegisGuard listening on http://\(host):\(address?.port ?? configuredPort)
+                AegisGuard listening on \(scheme)://\(host):\(address?.port ?? configuredPort)\(protocols)
                   data directory: \(dataDirectory)
                   create a tenant: aegisguard tenant create <name> --data-dir \(dataDirectory)
 
                 """
             if FileManager.default.fileExists(atPath: passwordFile) {
-                banner += "  administrator: admin, password in \(passwordFile) (delete the file once you have it)\n"
+                banner += "  administrator: admin, password in \(passwordFile) (`aegisguard user passwd admin` replaces it and deletes the file)\n"
             }
             // Unbuffered, so scripts waiting for the banner see it at once.
             FileHandle.standardOutput.write(Data(banner.utf8))

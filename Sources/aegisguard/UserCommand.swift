@@ -1,4 +1,5 @@
 import AegisAuth
+import AegisConfig
 import AegisCore
 import AegisOperations
 import AegisStore
@@ -8,7 +9,7 @@ import Foundation
 /// `aegisguard user create|list|delete|passwd`.
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage local users.", subcommands: [Create.self, List.self, Delete.self])
+        commandName: "user", abstract: "Manage local users.", subcommands: [Create.self, List.self, Delete.self, Passwd.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a user; prints a generated password unless --password-stdin.")
@@ -36,6 +37,28 @@ struct UserCommand: AsyncParsableCommand {
                     let roles = roles.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
                     print([user.name, user.isSystemAdmin ? "system-admin" : "-", roles.joined(separator: ",")].joined(separator: "\t"))
                 }
+            }
+        }
+    }
+
+    struct Passwd: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's password; prints a generated one unless --password-stdin.",
+            discussion: "Setting the administrator's password deletes the initial-admin-password file of the first start.")
+        @OptionGroup var options: ConfigurationOptions
+        @Argument(help: "User name.") var name: String
+        @Flag(help: "Read the password (at least 12 characters) from standard input.") var passwordStdin = false
+
+        func run() async throws {
+            let (password, generated) = readSecret(fromStandardInput: passwordStdin)
+            let passwordFile = try options.load().initialPasswordPath
+            try await withOperations(options) { operations, caller in
+                try await operations.users.setPassword(name, password: password, caller)
+                print(generated ? "set the password of \(name) to \(password)" : "set the password of \(name)")
+            }
+            if name == "admin", FileManager.default.fileExists(atPath: passwordFile) {
+                try FileManager.default.removeItem(atPath: passwordFile)
+                print("deleted \(passwordFile): the generated password no longer works")
             }
         }
     }

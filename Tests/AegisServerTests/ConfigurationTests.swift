@@ -14,6 +14,56 @@ import Testing
         #expect(configuration.limits.maxManifestBytes == 4 * 1024 * 1024)
     }
 
+    @Test func plainHTTPIsRefusedOffLoopbackUnlessAllowed() throws {
+        var configuration = AegisConfiguration()
+        for host in ["127.0.0.1", "127.0.0.2", "::1", "localhost"] {
+            configuration.host = host
+            try configuration.validateForServing()
+        }
+        configuration.host = "0.0.0.0"
+        #expect { try configuration.validateForServing() } throws: {
+            "\($0)".contains("refusing to serve plain HTTP on 0.0.0.0") && "\($0)".contains("tls.allow_plaintext")
+        }
+        configuration = try AegisConfiguration.load(file: nil, environment: ["AEGIS_LISTEN": "0.0.0.0:5000", "AEGIS_TLS_ALLOW_PLAINTEXT": "true"])
+        try configuration.validateForServing()
+        configuration.tls.allowPlaintext = false
+        configuration.tls.certificateFile = "/etc/aegis/cert.pem"
+        #expect { try configuration.validateForServing() } throws: { "\($0)".contains("must be given together") }
+        configuration.tls.keyFile = "/etc/aegis/key.pem"
+        try configuration.validateForServing()
+        #expect(configuration.scheme == "https")
+        configuration.tls.requireClientCertificate = true
+        #expect { try configuration.validateForServing() } throws: { "\($0)".contains("needs tls.client_ca_file") }
+    }
+
+    @Test func tlsAndLoginLimitsLoadFromTheFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try """
+        [tls]
+        cert_file = "/etc/aegis/cert.pem"
+        key_file = "/etc/aegis/key.pem"
+        client_ca_file = "/etc/aegis/clients.pem"
+        require_client_cert = true
+        http2 = false
+        reload_check_seconds = 30
+
+        [auth]
+        login_failures_per_user = 3
+        login_failures_per_address = 50
+        login_lockout_seconds = 2
+        login_max_lockout_seconds = 600
+        login_refill_seconds = 120
+        """.write(to: file, atomically: true, encoding: .utf8)
+        let configuration = try AegisConfiguration.load(file: file.path, environment: [:])
+        #expect(configuration.tls.clientCAFile == "/etc/aegis/clients.pem" && configuration.tls.requireClientCertificate)
+        #expect(configuration.tls.http2 == false && configuration.tls.reloadCheckSeconds == 30)
+        let limits = configuration.auth.loginThrottle
+        #expect(limits.failuresPerUser == 3 && limits.failuresPerAddress == 50 && limits.lockoutSeconds == 2)
+        #expect(limits.maxLockoutSeconds == 600 && limits.refillSeconds == 120)
+        #expect(throws: ConfigurationError.self) { try AegisConfiguration.load(file: nil, environment: ["AEGIS_TLS_HTTP2": "maybe"]) }
+    }
+
     @Test func fileThenEnvironmentOverride() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-\(UUID().uuidString).toml")
         defer { try? FileManager.default.removeItem(at: file) }

@@ -7,6 +7,8 @@ public enum PresentedCredential: Sendable, Hashable {
     case none
     case bearer(String)
     case basic(username: String, password: String)
+    /// No `Authorization`, but a client certificate the TLS handshake verified.
+    case certificate(ClientCertificate)
     /// A scheme the registry does not accept, or a malformed value.
     case unsupported
 }
@@ -67,16 +69,21 @@ public struct AccessRefusal: Error, Sendable, Hashable {
         case insufficientScope
         /// A principal whose roles and grants do not allow the request.
         case denied
+        /// Too many failed password checks for the user name or the client address.
+        case throttled
     }
 
     public let kind: Kind
     /// The scope that would meet the requirement (see `AccessRequirement.challengeScope`).
     public let scope: String?
     public let message: String
+    /// Seconds a throttled caller must wait.
+    public let retryAfter: Int?
 
-    public init(_ kind: Kind, scope: String? = nil, _ message: String) {
+    public init(_ kind: Kind, scope: String? = nil, _ message: String, retryAfter: Int? = nil) {
         self.kind = kind
         self.scope = scope
         self.message = message
+        self.retryAfter = retryAfter
     }
 }

@@ -22,9 +22,10 @@ public struct RegistryAccess: Sendable {
         publicRepositories = operations.publicRepositories
     }
 
-    /// Checks the presented credential. - Throws: `AccessRefusal` (`invalidToken`,
-    /// `badCredentials`, `unsupportedScheme`).
-    public func authenticate(_ presented: PresentedCredential) async throws -> Credential {
+    /// Checks the presented credential.
+    /// - Parameter client: the client's address, for login throttling.
+    /// - Throws: `AccessRefusal` (`invalidToken`, `badCredentials`, `unsupportedScheme`, `throttled`).
+    public func authenticate(_ presented: PresentedCredential, client: String? = nil) async throws -> Credential {
         switch presented {
         case .none:
             return .anonymous
@@ -38,9 +39,17 @@ public struct RegistryAccess: Sendable {
             throw AccessRefusal(.invalidToken, "the bearer token is invalid or expired")
         case .basic(let username, let password):
             do {
-                return .basic(try await identity.authenticate(username: username, password: password))
+                return .basic(try await identity.authenticate(username: username, password: password, client: client))
+            } catch let error as AuthError where error.code == .throttled {
+                throw AccessRefusal(.throttled, error.message, retryAfter: error.retryAfter)
             } catch {
                 throw AccessRefusal(.badCredentials, "invalid user name or password")
+            }
+        case .certificate(let certificate):
+            do {
+                return .basic(try await identity.principal(certificate: certificate))
+            } catch let error as AuthError {
+                throw AccessRefusal(.badCredentials, error.message)
             }
         case .unsupported:
             throw AccessRefusal(.unsupportedScheme, "unsupported authorization scheme")
@@ -51,9 +60,19 @@ public struct RegistryAccess: Sendable {
     /// - Parameter mountSource: the source of a cross-repository mount, for the refusal's scope.
     /// - Throws: `AccessRefusal`.
     public func check(
-        _ requirement: AccessRequirement, _ presented: PresentedCredential, requestID: String, mountSource: RepositoryName? = nil
+        _ requirement: AccessRequirement, _ presented: PresentedCredential, client: String? = nil, requestID: String,
+        mountSource: RepositoryName? = nil
     ) async throws -> Access {
-        let credential = try await authenticate(presented)
+        let credential: Credential
+        do {
+            credential = try await authenticate(presented, client: client)
+        } catch let refusal as AccessRefusal {
+            if case .certificate(let certificate) = presented {
+                // A certificate that maps to no usable robot is a failed login: audited.
+                recordCertificateRefusal(certificate, refusal, requirement: requirement, requestID: requestID)
+            }
+            throw refusal
+        }
         let decision = try await decide(requirement, credential)
         record(requirement, credential: credential, decision: decision, requestID: requestID)
         guard decision.allowed else {
@@ -116,6 +135,17 @@ public struct RegistryAccess: Sendable {
     }
 
     private func record(_ requirement: AccessRequirement, credential: Credential, decision: Decision, requestID: String) {
+        record(requirement, principal: credential.auditName, allowed: decision.allowed, reason: decision.reason, requestID: requestID)
+    }
+
+    private func recordCertificateRefusal(
+        _ certificate: ClientCertificate, _ refusal: AccessRefusal, requirement: AccessRequirement, requestID: String
+    ) {
+        let principal = "certificate:" + (certificate.identities.first ?? "")
+        record(requirement, principal: principal, allowed: false, reason: refusal.message, requestID: requestID)
+    }
+
+    private func record(_ requirement: AccessRequirement, principal: String, allowed: Bool, reason: String, requestID: String) {
         let (action, resource, tenant): (String, String, String?) =
             switch requirement {
             case .authenticated: ("login", "registry", nil)
@@ -124,8 +154,8 @@ public struct RegistryAccess: Sendable {
             }
         audit.record(
             AuditRecord(
-                time: Date(), requestID: requestID, principal: credential.auditName, tenant: tenant, action: action, resource: resource,
-                allowed: decision.allowed, reason: decision.reason))
+                time: Date(), requestID: requestID, principal: principal, tenant: tenant, action: action, resource: resource,
+                allowed: allowed, reason: reason))
     }
 }
 

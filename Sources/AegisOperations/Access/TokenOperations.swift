@@ -20,6 +20,8 @@ public struct TokenOperations: Sendable {
         /// The request names another token service.
         case wrongService(String)
         case badCredentials
+        /// Too many failed logins for the user name or the client address: wait this many seconds.
+        case throttled(retryAfter: Int)
         /// The refresh token is invalid, expired or its owner is gone.
         case invalidRefreshToken
     }
@@ -40,12 +42,26 @@ public struct TokenOperations: Sendable {
     }
 
     /// The principal behind a user name and password (or robot key); a failure is audited.
-    /// - Throws: `Refusal.badCredentials`.
-    public func authenticate(username: String, password: String, requestID: String) async throws -> Principal {
+    /// - Parameter client: the client's address, for login throttling.
+    /// - Throws: `Refusal.badCredentials` or `Refusal.throttled`.
+    public func authenticate(username: String, password: String, client: String? = nil, requestID: String) async throws -> Principal {
         do {
-            return try await access.identity.authenticate(username: username, password: password)
+            return try await access.identity.authenticate(username: username, password: password, client: client)
+        } catch let error as AuthError where error.code == .throttled {
+            record(requestID, principal: username, allowed: false, reason: "throttled", scopes: [])
+            throw Refusal.throttled(retryAfter: error.retryAfter ?? 1)
         } catch {
             record(requestID, principal: username, allowed: false, reason: "invalid credentials", scopes: [])
+            throw Refusal.badCredentials
+        }
+    }
+
+    /// The principal a verified client certificate maps to. - Throws: `Refusal.badCredentials`.
+    public func authenticate(certificate: ClientCertificate, requestID: String) async throws -> Principal {
+        do {
+            return try await access.identity.principal(certificate: certificate)
+        } catch {
+            record(requestID, principal: "certificate:" + (certificate.identities.first ?? ""), allowed: false, reason: "\(error)", scopes: [])
             throw Refusal.badCredentials
         }
     }

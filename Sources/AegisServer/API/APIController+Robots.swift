@@ -17,7 +17,8 @@ extension APIController {
             let tenant = try tenantParameter(context)
             let body = try await decode(NewRobot.self, from: request)
             let role = try Self.role(body.role ?? Role.developer.rawValue)
-            let (robot, key) = try await operations.robots.create(body.name, in: tenant, role: role, expiresInDays: body.expiresInDays, caller)
+            let (robot, key) = try await operations.robots.create(
+                body.name, in: tenant, role: role, expiresInDays: body.expiresInDays, certificateIdentity: body.certificateIdentity, caller)
             return try json(RobotView(robot, key: key), status: .created)
         }
         api.delete("tenants/:tenant/robots/:robot") { request, context in
@@ -36,6 +37,8 @@ struct RobotView: Encodable {
     var createdAt: String
     var expiresAt: String?
     var revokedAt: String?
+    /// The client-certificate identity (SPIFFE ID or subject DN) that authenticates as the robot.
+    var certificateIdentity: String?
     /// The API key: present only in the answer that creates the robot.
     var key: String?
 
@@ -46,6 +49,7 @@ struct RobotView: Encodable {
         createdAt = record.createdAt.ISO8601Format()
         expiresAt = record.expiresAt?.ISO8601Format()
         revokedAt = record.revokedAt?.ISO8601Format()
+        certificateIdentity = record.certificateIdentity
         self.key = key
     }
 }
@@ -55,8 +59,9 @@ struct RobotList: Encodable {
 }
 
 struct NewRobot: APIRequestBody {
-    static let fields: Set<String> = ["name", "role", "expiresInDays"]
+    static let fields: Set<String> = ["name", "role", "expiresInDays", "certificateIdentity"]
     var name: String
     var role: String?
     var expiresInDays: Int?
+    var certificateIdentity: String?
 }

@@ -67,7 +67,7 @@ struct APIController: Sendable {
     /// The caller of an API request; anonymous callers get 401 with a challenge. The request's
     /// gas is attributed to it.
     func caller(_ request: Request, _ context: AegisRequestContext) async throws -> Caller {
-        let principal = try await gate.apiPrincipal(request)
+        let principal = try await gate.apiPrincipal(request, context: context)
         guard principal.kind != .anonymous else { throw gate.authenticationRequired(request) }
         context.gas?.attribute(to: principal.description)
         return Caller(principal: principal, requestID: context.id, meter: context.gas)

@@ -66,10 +66,15 @@ private struct Problem: Encodable {
 extension AccessGate {
     /// The caller of an `/api` or `/apps` request (anonymous when no credentials came); bad
     /// credentials are a 401 problem with the challenge.
-    func apiPrincipal(_ request: Request) async throws -> Principal {
+    func apiPrincipal(_ request: Request, context: AegisRequestContext) async throws -> Principal {
         do {
-            return try await principal(request)
+            return try await principal(request, context: context)
         } catch let challenge as AuthChallenge {
+            if challenge.status == .tooManyRequests {
+                throw APIError(
+                    status: .tooManyRequests, title: "Too Many Requests", detail: challenge.error.message,
+                    retryAfter: challenge.error.detail?["retryAfter"].flatMap { Int($0) })
+            }
             throw APIError(status: .unauthorized, title: "Unauthorized", detail: challenge.error.message, challenge: challenge.challenge)
         }
     }

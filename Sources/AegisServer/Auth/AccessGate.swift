@@ -11,28 +11,43 @@ struct AccessGate: Sendable {
     let access: RegistryAccess
     /// Public base URL for the token realm; nil derives it from the request's `Host`.
     let publicURL: String?
+    /// Whether TLS asks clients for certificates, which then stand in for missing credentials.
+    var acceptsClientCertificates = false
+    /// The scheme of the realm derived from `Host` (`https` when the server speaks TLS).
+    var scheme = "http"
 
-    /// Authenticates and authorizes one request. - Throws: `AuthChallenge` (401 with a challenge, or 403).
-    func check(_ requirement: AccessRequirement, request: Request, requestID: String) async throws -> Access {
+    /// Authenticates and authorizes one request.
+    /// - Throws: `AuthChallenge` (401 with a challenge, 403, or 429 for a throttled login).
+    func check(_ requirement: AccessRequirement, request: Request, context: AegisRequestContext) async throws -> Access {
         // A cross-repository mount (a push) also reads its source: a refusal asks for both scopes.
         var mountSource: RepositoryName?
         if case .repository(_, .push) = requirement, request.query("mount") != nil {
             mountSource = request.query("from").flatMap { try? RepositoryName($0) }
         }
         do {
-            return try await access.check(requirement, Self.presented(request), requestID: requestID, mountSource: mountSource)
+            return try await access.check(
+                requirement, await presented(request, context), client: context.clientAddress, requestID: context.id,
+                mountSource: mountSource)
         } catch let refusal as AccessRefusal {
             throw challenge(refusal, request: request)
         }
     }
 
     /// The request's principal (anonymous without credentials). - Throws: `AuthChallenge` for bad ones.
-    func principal(_ request: Request) async throws -> Principal {
+    func principal(_ request: Request, context: AegisRequestContext) async throws -> Principal {
         do {
-            return try await access.principal(of: try await access.authenticate(Self.presented(request)))
+            let credential = try await access.authenticate(await presented(request, context), client: context.clientAddress)
+            return try await access.principal(of: credential)
         } catch let refusal as AccessRefusal {
             throw challenge(refusal, request: request)
         }
+    }
+
+    /// The credential of the `Authorization` header or, without one, the verified client certificate.
+    func presented(_ request: Request, _ context: AegisRequestContext) async -> PresentedCredential {
+        let presented = Self.presented(request)
+        guard presented == .none, acceptsClientCertificates, let certificate = await context.clientCertificate() else { return presented }
+        return .certificate(certificate)
     }
 
     /// The challenge for a refusal: 403 for principals the rules refuse, else 401 naming the
@@ -41,6 +56,7 @@ struct AccessGate: Sendable {
         let error: String?
         switch refusal.kind {
         case .denied: return .denied(refusal.message)
+        case .throttled: return .throttled(refusal.message, retryAfter: refusal.retryAfter ?? 1)
         case .invalidToken: error = "invalid_token"
         case .insufficientScope: error = "insufficient_scope"
         case .badCredentials, .unsupportedScheme, .authenticationRequired: error = nil
@@ -52,7 +68,7 @@ struct AccessGate: Sendable {
     /// The token endpoint clients are sent to.
     func realm(for request: Request) -> String {
         if let publicURL { return publicURL + "/token" }
-        return "http://\(request.head.authority ?? "localhost")/token"
+        return "\(scheme)://\(request.head.authority ?? "localhost")/token"
     }
 
     /// The credential in the `Authorization` header, unchecked.

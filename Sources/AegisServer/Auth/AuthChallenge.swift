@@ -20,6 +20,13 @@ struct AuthChallenge: HTTPResponseError {
             status: .unauthorized, challenge: "Bearer " + parts.joined(separator: ","), error: RegistryError(.unauthorized, message))
     }
 
+    /// 429 `TOOMANYREQUESTS` with `Retry-After`: too many failed logins.
+    static func throttled(_ message: String, retryAfter: Int) -> AuthChallenge {
+        AuthChallenge(
+            status: .tooManyRequests, challenge: nil,
+            error: RegistryError(.tooManyRequests, message, detail: ["retryAfter": String(retryAfter)]))
+    }
+
     /// 403 `DENIED`.
     static func denied(_ message: String) -> AuthChallenge {
         AuthChallenge(status: .forbidden, challenge: nil, error: RegistryError(.denied, message))

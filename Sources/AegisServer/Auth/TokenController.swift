@@ -20,7 +20,8 @@ struct TokenController: Sendable {
         }
     }
 
-    /// `GET /token?service=&scope=…&offline_token=` with optional Basic credentials.
+    /// `GET /token?service=&scope=…&offline_token=` with optional Basic credentials (or, over
+    /// mutual TLS, a client certificate bound to a robot).
     private func get(_ request: Request, context: AegisRequestContext) async throws -> Response {
         try checkService(request.query("service"))
         var principal = Principal.anonymous
@@ -29,9 +30,18 @@ struct TokenController: Sendable {
                 return oauthError(.unauthorized, "invalid_client", "use Basic credentials", basicChallenge: true)
             }
             do {
-                principal = try await tokens.authenticate(username: username, password: password, requestID: context.id)
+                principal = try await tokens.authenticate(
+                    username: username, password: password, client: context.clientAddress, requestID: context.id)
             } catch TokenOperations.Refusal.badCredentials {
                 return oauthError(.unauthorized, "invalid_client", "invalid user name or password", basicChallenge: true)
+            } catch TokenOperations.Refusal.throttled(let seconds) {
+                return throttled(seconds)
+            }
+        } else if case .certificate(let certificate) = await gate.presented(request, context) {
+            do {
+                principal = try await tokens.authenticate(certificate: certificate, requestID: context.id)
+            } catch {
+                return oauthError(.unauthorized, "invalid_client", "the client certificate is bound to no active robot")
             }
         }
         let requested = ResourceScope.parseList(request.queryValues("scope"))
@@ -71,9 +81,12 @@ struct TokenController: Sendable {
                 return oauthError(.badRequest, "invalid_request", "username and password are required")
             }
             do {
-                principal = try await tokens.authenticate(username: username, password: password, requestID: context.id)
+                principal = try await tokens.authenticate(
+                    username: username, password: password, client: context.clientAddress, requestID: context.id)
             } catch TokenOperations.Refusal.badCredentials {
                 return oauthError(.unauthorized, "invalid_grant", "invalid user name or password")
+            } catch TokenOperations.Refusal.throttled(let seconds) {
+                return throttled(seconds)
             }
         case "refresh_token":
             do {
@@ -109,6 +122,13 @@ struct TokenController: Sendable {
                 status: .badRequest, challenge: nil,
                 error: RegistryError(.denied, "this token service issues tokens for '\(ours)', not '\(service ?? "")'"))
         }
+    }
+
+    /// 429 with `Retry-After`: too many failed logins for the user name or the client address.
+    private func throttled(_ seconds: Int) -> Response {
+        var response = oauthError(.tooManyRequests, "slow_down", "too many failed logins: try again in \(seconds) s")
+        response.headers[.retryAfter] = String(seconds)
+        return response
     }
 
     private func oauthError(_ status: HTTPResponse.Status, _ code: String, _ description: String, basicChallenge: Bool = false)

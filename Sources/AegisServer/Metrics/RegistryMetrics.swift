@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisCore
 import AegisGas
 import AegisOperations
@@ -15,6 +16,8 @@ struct RegistryMetrics: UsageObserver {
     private let gasCounters = CollectorCache<GasKey, Counter>()
     private let budgetGauges = CollectorCache<TenantID, Gauge>()
     private let wasmCollectors = CollectorCache<WasmRunKey, WasmRunCollectors>()
+    /// The login counts last exported: counters only grow, so a scrape adds what is new.
+    private let exportedLogins = Exported(LoginMetrics(throttle: .init(), hashes: 0))
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
@@ -102,11 +105,28 @@ struct RegistryMetrics: UsageObserver {
         ).increment()
     }
 
-    /// The exposition text, with gauges read at scrape time.
-    func render(baseFee: UInt64) -> [UInt8] {
+    /// The exposition text, with gauges and the login counters read at scrape time.
+    func render(baseFee: UInt64, logins: LoginMetrics) -> [UInt8] {
         registry.makeGauge(
             descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "base_fee", unitName: "nano_credits", helpText: "Base fee per gas")
         ).set(Double(baseFee))
+        let before = exportedLogins.value.withLock { last in
+            defer { last = logins }
+            return last
+        }
+        func count(_ name: String, _ help: String, labels: [(String, String)] = [], _ value: Int, _ previous: Int) {
+            registry.makeCounter(
+                descriptor: .init(namespace: "aegis", subsystem: "login", metricName: name, unitName: "total", helpText: help), labels: labels
+            ).increment(by: Int64(max(0, value - previous)))
+        }
+        count("password_hashes", "Password hashes computed (scrypt runs, decoys included)", logins.hashes, before.hashes)
+        count("throttled", "Login attempts refused before any hash for too many failures", logins.throttle.throttled, before.throttle.throttled)
+        count(
+            "lockouts", "User names and client addresses locked for failed logins", labels: [("scope", "user")],
+            logins.throttle.userLockouts, before.throttle.userLockouts)
+        count(
+            "lockouts", "User names and client addresses locked for failed logins", labels: [("scope", "address")],
+            logins.throttle.addressLockouts, before.throttle.addressLockouts)
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer
@@ -129,6 +149,18 @@ struct RegistryMetrics: UsageObserver {
         if path.hasPrefix("/metrics") { return "metrics" }
         return "other"
     }
+}
+
+/// What the identity service counted about logins, read at scrape time.
+struct LoginMetrics: Sendable {
+    var throttle: LoginThrottle.Statistics
+    var hashes: Int
+}
+
+/// A value shared by the copies of the metrics struct.
+private final class Exported<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
 }
 
 /// Collectors by label values, created on first use: a registry lookup builds names and sorts

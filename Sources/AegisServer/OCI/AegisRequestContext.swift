@@ -1,3 +1,4 @@
+import AegisAuth
 import AegisGas
 import Hummingbird
 import Logging
@@ -14,12 +15,24 @@ public struct AegisRequestContext: RequestContext {
     public let remoteAddress: SocketAddress?
     /// The address the request arrived at (CGI's `SERVER_PORT`).
     public let localAddress: SocketAddress?
+    /// The channel the request came on, to ask its TLS handler for a client certificate.
+    private let channel: any Channel
 
     /// Creates the context for a new request.
     public init(source: Source) {
         coreContext = .init(source: source)
+        channel = source.channel
         remoteAddress = source.channel.remoteAddress
         localAddress = source.channel.localAddress
+    }
+
+    /// The client's IP address as text, the key of the per-address login limit.
+    public var clientAddress: String? { remoteAddress?.ipAddress }
+
+    /// The client certificate the TLS handshake verified, if any. It asks the connection's event
+    /// loop, so the gate calls it only where a certificate could stand in for credentials.
+    func clientCertificate() async -> ClientCertificate? {
+        await ClientCertificate.ofPeer(on: channel)
     }
 
     /// Bodies are streamed and limited by the registry itself, never collected by the framework

@@ -39,6 +39,8 @@ extension RegistryController {
         let registry = self.registry
         let body = ResponseBody(contentLength: Int(length)) { writer in
             try await registry.readBlob(digest, range: range) { chunk in try await writer.write(chunk) }
+            // The end of the response: HTTP/1 ends it by the length as well, HTTP/2 only by this.
+            try await writer.finish(nil)
         }
         return Response(status: status, headers: headers, body: body)
     }

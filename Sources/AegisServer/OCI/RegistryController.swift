@@ -31,7 +31,7 @@ struct RegistryController: Sendable {
     func respond(_ request: Request, context: AegisRequestContext) async throws -> Response {
         let route = try route(of: request)
         guard route.methods.contains(request.method) else { throw Self.methodNotAllowed(request.method, route: route) }
-        let access = try await gate.check(route.requirement(for: request.method), request: request, requestID: context.id)
+        let access = try await gate.check(route.requirement(for: request.method), request: request, context: context)
         try await meter(route, access: access, request: request, context: context)
         var response = try await dispatch(route, access: access, request: request, context: context)
         if request.method == .head, route.isListing {

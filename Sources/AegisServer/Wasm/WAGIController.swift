@@ -21,7 +21,7 @@ struct WAGIController: Sendable {
     }
 
     private func handle(_ request: Request, _ context: AegisRequestContext) async throws -> Response {
-        let principal = try await gate.apiPrincipal(request)
+        let principal = try await gate.apiPrincipal(request, context: context)
         context.gas?.attribute(to: principal.description)
         let caller = Caller(principal: principal, requestID: context.id, meter: context.gas)
         var request = request

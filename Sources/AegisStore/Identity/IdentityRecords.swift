@@ -28,9 +28,14 @@ public struct RobotRecord: Sendable, Hashable {
     public var createdAt: Date
     public var expiresAt: Date?
     public var revokedAt: Date?
+    /// The client-certificate identity that authenticates as this robot over mutual TLS: a SPIFFE
+    /// ID (`spiffe://…`, matched against the certificate's URI SANs) or a subject distinguished
+    /// name in RFC 4514 form (`CN=ci,O=Acme`). At most one active robot holds each.
+    public var certificateIdentity: String?
 
     public init(
-        tenant: TenantID, name: String, role: Role, keyHash: String, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil
+        tenant: TenantID, name: String, role: Role, keyHash: String, createdAt: Date, expiresAt: Date?, revokedAt: Date? = nil,
+        certificateIdentity: String? = nil
     ) {
         self.tenant = tenant
         self.name = name
@@ -39,6 +44,7 @@ public struct RobotRecord: Sendable, Hashable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.certificateIdentity = certificateIdentity
     }
 }
 

@@ -27,6 +27,9 @@ public protocol IdentityStore: Sendable {
 
     func robot(_ name: String, in tenant: TenantID) async throws -> RobotRecord?
     func robots(in tenant: TenantID) async throws -> [RobotRecord]
+    /// The robot a client-certificate identity maps to: the active one when there is one, else the
+    /// most recently revoked (so a refusal can say why); nil when none ever held it.
+    func robot(certificateIdentity: String) async throws -> RobotRecord?
 
     // MARK: Public repositories
 

@@ -95,7 +95,8 @@ public protocol MetadataTransaction {
     /// Sets (nil: removes) a repository grant. - Throws: `StoreError.notFound` for an unknown user or tenant.
     func setGrant(_ role: Role?, of user: String, on pattern: String, in tenant: TenantID) throws
     func robot(_ name: String, in tenant: TenantID) throws -> RobotRecord?
-    /// - Throws: `StoreError.conflict` when the name is taken in the tenant.
+    /// - Throws: `StoreError.conflict` when the name is taken in the tenant, or an active robot
+    ///   already holds its certificate identity.
     func insertRobot(_ robot: RobotRecord) throws
     /// - Returns: whether an unrevoked robot of that name existed.
     func revokeRobot(_ name: String, in tenant: TenantID) throws -> Bool

@@ -70,6 +70,33 @@ import Testing
     }
 
     @Test(arguments: MetadataDriver.all)
+    func aCertificateIdentityHasOneActiveRobot(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let created = Date(timeIntervalSince1970: 1_700_000_000)
+            let spiffe = "spiffe://example.org/ci"
+            @Sendable func robot(_ name: String, in tenant: TenantID) -> RobotRecord {
+                RobotRecord(
+                    tenant: tenant, name: name, role: .developer, keyHash: name, createdAt: created, expiresAt: nil,
+                    certificateIdentity: spiffe)
+            }
+            #expect(try await store.robot(certificateIdentity: spiffe) == nil)
+            try await store.transaction { try $0.insertRobot(robot("ci", in: acme)) }
+            #expect(try await store.robot(certificateIdentity: spiffe)?.name == "ci")
+            // Another tenant's robot cannot claim the same identity while the first is active.
+            await #expect { try await store.transaction { try $0.insertRobot(robot("ci", in: globex)) } } throws: {
+                ($0 as? StoreError)?.code == .conflict
+            }
+            // Revoked, the identity still finds the robot (to refuse it), until a new one takes it.
+            #expect(try await store.transaction { try $0.revokeRobot("ci", in: acme) })
+            #expect(try await store.robot(certificateIdentity: spiffe)?.revokedAt != nil)
+            try await store.transaction { try $0.insertRobot(robot("ci2", in: globex)) }
+            let active = try await store.robot(certificateIdentity: spiffe)
+            #expect(active?.name == "ci2" && active?.revokedAt == nil && active?.tenant == globex)
+            #expect(try await store.robot(certificateIdentity: "CN=ci") == nil)
+        }
+    }
+
+    @Test(arguments: MetadataDriver.all)
     func visibilityAndTheAuditLog(driver: MetadataDriver) async throws {
         try await driver.with { store in
             let name = try RepositoryName("acme/public")
