@@ -38,7 +38,7 @@ func irisPackage() throws -> SpinPackage {
 }
 
 @Suite struct AppsTests {
-    @Test func aModuleDeployedAsAnAppAnswersWithTheWAGIContract() async throws {
+    @Test(.redirectsUnfollowed) func aModuleDeployedAsAnAppAnswersWithTheWAGIContract() async throws {
         let registry = try TestRegistry()
         defer { registry.remove() }
         try await registry.run { client in

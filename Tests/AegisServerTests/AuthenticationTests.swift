@@ -68,13 +68,13 @@ func createTestUsers(_ storage: AegisStorage, _ identity: Operations) async thro
             try await client.execute(uri: "/v2/", method: .get) { response throws in
                 #expect(response.status == .unauthorized)
                 #expect(response.errorCode == "UNAUTHORIZED")
-                #expect(response.header("WWW-Authenticate") == #"Bearer realm="http://localhost/token",service="aegisguard""#)
+                #expect(response.header("WWW-Authenticate") == #"Bearer realm="\#(TestRegistry.realm(of: client))",service="aegisguard""#)
             }
             try await client.execute(uri: "/v2/acme/app/manifests/v1", method: .get) { response throws in
                 #expect(response.status == .unauthorized)
                 #expect(
                     response.header("WWW-Authenticate")
-                        == #"Bearer realm="http://localhost/token",service="aegisguard",scope="repository:acme/app:pull""#)
+                        == #"Bearer realm="\#(TestRegistry.realm(of: client))",service="aegisguard",scope="repository:acme/app:pull""#)
             }
             try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post) { response throws in
                 #expect(response.header("WWW-Authenticate")?.hasSuffix(#"scope="repository:acme/app:pull,push""#) == true)
@@ -118,7 +118,7 @@ func createTestUsers(_ storage: AegisStorage, _ identity: Operations) async thro
                 #expect(response.status == .unauthorized)
                 #expect(
                     response.header("WWW-Authenticate")
-                        == #"Bearer realm="http://localhost/token",service="aegisguard",scope="repository:acme/app:delete",error="insufficient_scope""#
+                        == #"Bearer realm="\#(TestRegistry.realm(of: client))",service="aegisguard",scope="repository:acme/app:delete",error="insufficient_scope""#
                 )
             }
             try await client.execute(uri: "/v2/globex/x/tags/list", method: .get, headers: bearer) { response throws in

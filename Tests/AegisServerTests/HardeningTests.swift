@@ -26,7 +26,7 @@ import Testing
         try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post) { try #require($0.header("Location")) }
     }
 
-    @Test(arguments: ["zz", "-1", "ffffffffffffffffffffffff"])
+    @Test(.plainHTTP1, arguments: ["zz", "-1", "ffffffffffffffffffffffff"])
     func malformedChunkSizeIs400AndEndsTheConnection(size: String) async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
@@ -46,7 +46,7 @@ import Testing
         }
     }
 
-    @Test func malformedChunkedManifestIsManifestInvalid() async throws {
+    @Test(.plainHTTP1) func malformedChunkedManifestIsManifestInvalid() async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
             let exchange = try await rawExchange(
@@ -59,7 +59,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["gzip", "identity"])
+    @Test(.plainHTTP1, arguments: ["gzip", "identity"])
     func unsupportedTransferCodingIs400(coding: String) async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
@@ -72,7 +72,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["9223372036854775807", "9223372036854775808", "18446744073709551615"])
+    @Test(.plainHTTP1, arguments: ["9223372036854775807", "9223372036854775808", "18446744073709551615"])
     func declaredLengthBeyondAnyLimitIs413AtOnce(length: String) async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
@@ -87,7 +87,7 @@ import Testing
         }
     }
 
-    @Test func apiBodyLimitIsCheckedAgainstTheDeclaredLength() async throws {
+    @Test(.plainHTTP1) func apiBodyLimitIsCheckedAgainstTheDeclaredLength() async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
             let exchange = try await rawExchange(
@@ -101,7 +101,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["TRACE", "PROPFIND", "PATCH"])
+    @Test(.plainHTTP1, arguments: ["TRACE", "PROPFIND", "PATCH"])
     func unknownMethodsOnV2Are405WithAllowAndAnOCIBody(method: String) async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
@@ -113,7 +113,7 @@ import Testing
         }
     }
 
-    @Test func optionsNamesTheAllowedMethods() async throws {
+    @Test(.plainHTTP1) func optionsNamesTheAllowedMethods() async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
             let exchange = try await rawExchange(
@@ -126,7 +126,7 @@ import Testing
         }
     }
 
-    @Test func connectIs405WithAllowAndEndsTheConnection() async throws {
+    @Test(.plainHTTP1) func connectIs405WithAllowAndEndsTheConnection() async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
             for (path, allow) in [("/v2/acme/app/manifests/v1", "GET, HEAD, PUT, DELETE"), ("/api/v1/me", "GET, HEAD")] {
@@ -162,7 +162,7 @@ import Testing
         }
     }
 
-    @Test func aRefusedLargeBodyIsNotReadToTheEnd() async throws {
+    @Test(.plainHTTP1) func aRefusedLargeBodyIsNotReadToTheEnd() async throws {
         // An unauthenticated 50 MB chunk: refused at once, the connection ended, the body unread.
         try await withRegistry(as: nil) { client in
             let port = try #require(client.port)
@@ -174,7 +174,7 @@ import Testing
     }
 
     /// Found by the fuzz suite: both crashed the server on an arithmetic overflow.
-    @Test func chunkArithmeticCannotOverflow() async throws {
+    @Test(.plainHTTP1) func chunkArithmeticCannotOverflow() async throws {
         try await withRegistry { client in
             let port = try #require(client.port)
             let location = try await openUpload(client)

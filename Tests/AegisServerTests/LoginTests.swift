@@ -7,7 +7,7 @@ import NIOCore
 import Testing
 
 @Suite struct LoginTests {
-    @Test func loginStoresARefreshTokenPrivatelyAndRefusesBadPasswords() async throws {
+    @Test(.ownPlainClient) func loginStoresARefreshTokenPrivatelyAndRefusesBadPasswords() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-login-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let login = RegistryLogin(environment: ["AEGIS_CONFIG_DIR": directory])

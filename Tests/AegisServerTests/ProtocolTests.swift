@@ -32,9 +32,10 @@ import Testing
 
     @Test func nameLongerThanTheLimitIncludingHostIsNameInvalid() async throws {
         try await withRegistry { client in
-            // The test client sends `Host: localhost`: 255 - "localhost/".count = 245 bytes remain.
-            let fits = "acme/" + String(repeating: "a", count: 240)
-            let tooLong = "acme/" + String(repeating: "a", count: 241)
+            // With `Host: localhost`, 255 - "localhost/".count = 245 bytes remain for the name.
+            let remaining = 255 - TestRegistry.host(of: client).utf8.count - 1
+            let fits = "acme/" + String(repeating: "a", count: remaining - 5)
+            let tooLong = "acme/" + String(repeating: "a", count: remaining - 4)
             try await client.execute(uri: "/v2/\(fits)/tags/list", method: .get) { #expect($0.errorCode == "NAME_UNKNOWN") }
             try await client.execute(uri: "/v2/\(tooLong)/tags/list", method: .get) { response throws in
                 #expect(response.errorCode == "NAME_INVALID")

@@ -173,7 +173,7 @@ struct ScaleOutTests {
 
     /// With `blobs.redirect`, a blob GET is a 307 to a presigned URL that serves the bytes, and
     /// ranges of them, without credentials; HEAD still answers here.
-    @Test func blobGetsRedirectToPresignedURLs() async throws {
+    @Test(.redirectsUnfollowed) func blobGetsRedirectToPresignedURLs() async throws {
         try await withTwoNodes(redirect: true) { a, b in
             let bytes = randomBytes(20_000)
             let digest = sha256(bytes)

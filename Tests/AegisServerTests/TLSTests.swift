@@ -98,7 +98,33 @@ struct TLSTests {
         }
     }
 
-    @Test func aClientCertificateAuthenticatesAsTheRobotBoundToIt() async throws {
+    /// HTTP/2 sends what HTTP/1's encoder dropped: a HEAD answer must carry no body, and an error
+    /// must not end the connection (both broke the stream or the connection before).
+    @Test func headErrorsAndRefusedBodiesKeepTheHTTP2ConnectionServing() async throws {
+        try await withTLSRegistry { base in
+            try await withClient(try TestCertificates.httpClient()) { client in
+                var head = HTTPClientRequest(url: base + "/v2/acme/app/manifests/nope")
+                head.method = .HEAD
+                head.headers.add(name: "Authorization", value: Self.adminBasic)
+                let answer = try await client.execute(head, timeout: .seconds(15))
+                #expect(answer.status == .notFound && answer.version == .http2)
+                #expect(try await answer.body.collect(upTo: 1 << 16).readableBytes == 0)
+                #expect(Int(answer.headers.first(name: "Content-Length") ?? "") ?? 0 > 0)
+                // A refused upload with a large body: the stream ends, the connection goes on.
+                var post = HTTPClientRequest(url: base + "/v2/acme/app/blobs/uploads/?digest=sha256:" + String(repeating: "0", count: 64))
+                post.method = .POST
+                post.headers.add(name: "Authorization", value: Self.adminBasic)
+                post.body = .bytes(ByteBuffer(bytes: randomBytes(256 * 1024)))
+                let refused = try await client.execute(post, timeout: .seconds(15))
+                #expect(refused.status == .badRequest && refused.headers.first(name: "Connection") == nil)
+                let (after, _) = try await get(client, base + "/v2/", authorization: Self.adminBasic)
+                #expect(after.status == .ok)
+            }
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func aClientCertificateAuthenticatesAsTheRobotBoundToIt(http1Only: Bool) async throws {
         try await withTLSRegistry { configuration in
             configuration.tls.clientCAFile = try TestCertificates.path("ca.pem")
         } prepare: { _, operations in
@@ -107,8 +133,9 @@ struct TLSTests {
                 "by-subject", in: TenantID("acme"), role: .reader, expiresInDays: nil, certificateIdentity: "cn=ci, o=AegisGuard Test",
                 Caller.localOperator())
         } _: { base in
-            try await withClient(try TestCertificates.httpClient(presenting: "client")) { client in
+            try await withClient(try TestCertificates.httpClient(presenting: "client", http1Only: http1Only)) { client in
                 var (response, body) = try await get(client, base + "/api/v1/me")
+                #expect(response.version == (http1Only ? .http1_1 : .http2))
                 #expect(response.status == .ok && body.contains(#""name":"robot$acme+by-subject""#))
                 (response, _) = try await get(client, base + "/v2/")
                 #expect(response.status == .ok)

@@ -13,6 +13,9 @@ import NIOHTTP1
 /// `CloseAfterErrorHandler` closes it once the response is out): reading such a body to the end
 /// only to reuse the connection would let a refused upload cost its full size, or a declared
 /// length of 2^63 hold the connection forever. Small bodies are drained and the connection kept.
+/// HTTP/2 has no such header (RFC 9113 §8.2.2 makes it a protocol error): there the stream ends
+/// with the response, and the unread rest of its body is refused by flow control and a reset, while
+/// the connection serves on.
 struct ErrorMiddleware: RouterMiddleware {
     func handle(
         _ request: Request, context: AegisRequestContext, next: (Request, AegisRequestContext) async throws -> Response
@@ -25,8 +28,13 @@ struct ErrorMiddleware: RouterMiddleware {
         }
         // swift-nio encodes every answer to CONNECT without a body or length (RFC 9112 frames only
         // 2xx so), so the client reads such an answer to the end of the connection: end it.
-        if response.status.code >= 400, request.bodyIsCostlyToDrain() || request.method == .connect {
+        if response.status.code >= 400, !context.isHTTP2, request.bodyIsCostlyToDrain() || request.method == .connect {
             response.headers[.connection] = "close"
+        }
+        // A HEAD answer has the GET answer's headers and no body. HTTP/1's encoder drops a body
+        // written anyway; HTTP/2 sends it, and a client then sees a broken stream.
+        if request.method == .head, let length = response.body.contentLength, length > 0 {
+            response.body = ResponseBody(contentLength: length) { writer in try await writer.finish(nil) }
         }
         response.headers[.requestID] = context.id
         return response

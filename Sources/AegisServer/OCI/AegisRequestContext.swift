@@ -17,11 +17,15 @@ public struct AegisRequestContext: RequestContext {
     public let localAddress: SocketAddress?
     /// The channel the request came on, to ask its TLS handler for a client certificate.
     private let channel: any Channel
+    /// Whether the request is an HTTP/2 stream. An accepted connection's parent is the listening
+    /// channel; a stream's parent is the connection, whose parent is the listening channel.
+    public let isHTTP2: Bool
 
     /// Creates the context for a new request.
     public init(source: Source) {
         coreContext = .init(source: source)
         channel = source.channel
+        isHTTP2 = source.channel.parent?.parent != nil
         remoteAddress = source.channel.remoteAddress
         localAddress = source.channel.localAddress
     }
@@ -32,7 +36,7 @@ public struct AegisRequestContext: RequestContext {
     /// The client certificate the TLS handshake verified, if any. It asks the connection's event
     /// loop, so the gate calls it only where a certificate could stand in for credentials.
     func clientCertificate() async -> ClientCertificate? {
-        await ClientCertificate.ofPeer(on: channel)
+        await ClientCertificate.ofPeer(on: isHTTP2 ? channel.parent ?? channel : channel)
     }
 
     /// Bodies are streamed and limited by the registry itself, never collected by the framework

@@ -7,11 +7,8 @@ import X509
 extension ClientCertificate {
     /// What the verified certificate of a connection's peer says, parsed with swift-certificates;
     /// nil without TLS, without a client certificate, or with one that cannot be parsed.
-    ///
-    /// HTTP/1 requests run on the connection's channel; HTTP/2 requests on a stream channel whose
-    /// parent holds the TLS handler.
-    static func ofPeer(on channel: any Channel) async -> ClientCertificate? {
-        let connection = channel.parent ?? channel
+    /// - Parameter connection: the connection's channel (for HTTP/2, the parent of the stream's).
+    static func ofPeer(on connection: any Channel) async -> ClientCertificate? {
         guard let certificate = try? await connection.nioSSL_peerCertificate().get(), let der = try? certificate.toDERBytes(),
             let parsed = try? Certificate(derEncoded: der)
         else { return nil }

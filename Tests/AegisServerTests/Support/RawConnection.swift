@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Testing
 
 /// What a server answered to bytes written straight onto a socket: for requests no HTTP client
 /// would send (bad chunk sizes, absurd lengths, odd methods).
@@ -65,4 +66,18 @@ func rawExchange(port: Int, _ request: String, timeout: Duration = .seconds(10))
         }
     }
     return RawExchange(text: String(buffer: received.withLockedValue { $0 }), closedByServer: closed)
+}
+
+extension Trait where Self == ConditionTrait {
+    /// For tests that write raw HTTP/1.1 bytes on a plain socket: skipped when the suite runs over
+    /// TLS and HTTP/2 (`AEGIS_TEST_TRANSPORT=h2`), where those bytes cannot be sent.
+    static var plainHTTP1: Self { .disabled(if: TestRegistry.overTLS, "raw HTTP/1.1 on a plain socket") }
+
+    /// For tests whose own client speaks plain HTTP to the registry (or trusts only the system's
+    /// CAs): skipped in the TLS run.
+    static var ownPlainClient: Self { .disabled(if: TestRegistry.overTLS, "the test's own client speaks plain HTTP") }
+
+    /// For tests that read a redirect itself: the TLS run's client (HummingbirdTesting's
+    /// AsyncHTTPClient) follows redirects.
+    static var redirectsUnfollowed: Self { .disabled(if: TestRegistry.overTLS, "the TLS test client follows redirects") }
 }

@@ -29,6 +29,26 @@ struct TestRegistry {
         configuration.logLevel = "warning"
         // Cheap hashes keep tests fast; the format and checks are production's.
         configuration.auth.scryptRounds = 1024
+        if Self.overTLS {
+            configuration.tls.certificateFile = try TestCertificates.path("server.pem")
+            configuration.tls.keyFile = try TestCertificates.path("server.key")
+        }
+    }
+
+    /// `AEGIS_TEST_TRANSPORT=h2` runs every registry test over TLS and HTTP/2 (AsyncHTTPClient
+    /// negotiating `h2`), whatever setup the test asks for; the default is the test's own setup
+    /// (HTTP/1.1 in plain text, or the router without a socket).
+    static let overTLS = ProcessInfo.processInfo.environment["AEGIS_TEST_TRANSPORT"] == "h2"
+
+    /// The `Host` the test client sends: HummingbirdTesting's own clients send `localhost`,
+    /// AsyncHTTPClient the host and port of its URL.
+    static func host(of client: some TestClientProtocol) -> String {
+        overTLS ? "localhost:\(client.port ?? 0)" : "localhost"
+    }
+
+    /// The token realm the registry derives from that `Host`.
+    static func realm(of client: some TestClientProtocol) -> String {
+        (overTLS ? "https://" : "http://") + host(of: client) + "/token"
     }
 
     /// The system administrator every test client authenticates as (Basic credentials).
@@ -52,7 +72,7 @@ struct TestRegistry {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         let app = try await buildApplication(configuration, storage: storage, logger: logger)
-        let result = try await app.test(setup) { client in
+        let result = try await app.test(Self.overTLS ? .ahc(.https) : setup) { client in
             try await body(credentials.map { AuthenticatedClient(base: client, user: $0.user, password: $0.password) } ?? client)
         }
         try storage.metadata.close()
