@@ -97,6 +97,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AegisNATS",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisAuth",
             dependencies: [
                 "AegisCore",
@@ -245,6 +255,11 @@ let package = Package(
         .testTarget(
             name: "AegisSpinTests",
             dependencies: ["AegisCore", "AegisSpin"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AegisNATSTests",
+            dependencies: ["AegisNATS", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

