@@ -101,6 +101,21 @@ extension AegisConfiguration {
         Setting("tls.allow_plaintext", "AEGIS_TLS_ALLOW_PLAINTEXT") { $0.tls.allowPlaintext = try $1.bool() },
         Setting("tls.http2", "AEGIS_TLS_HTTP2") { $0.tls.http2 = try $1.bool() },
         Setting("tls.reload_check_seconds", "AEGIS_TLS_RELOAD_CHECK_SECONDS") { $0.tls.reloadCheckSeconds = try $1.int(in: 1...86400) },
+        Setting("events.nats_url", "AEGIS_EVENTS_NATS_URL") {
+            let url = try $1.string()
+            guard url.hasPrefix("nats://") || url.hasPrefix("tls://") else {
+                throw ConfigurationError("events.nats_url must be nats://[user:password@]host:port or tls://…")
+            }
+            $0.events.natsURL = url
+        },
+        Setting("events.stream", "AEGIS_EVENTS_STREAM") {
+            let name = try $1.string()
+            guard !name.isEmpty, name.utf8.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw ConfigurationError("events.stream must be 1-64 letters, digits, '_' or '-'")
+            }
+            $0.events.stream = name
+        },
+        Setting("events.nats_ca_file", "AEGIS_EVENTS_NATS_CA_FILE") { $0.events.natsCAFile = try $1.string() },
         Setting("wasm.memory_bytes", "AEGIS_WASM_MEMORY_BYTES") { $0.wasm.memoryBytes = try $1.int(in: 65536...(4 << 30)) },
         Setting("wasm.timeout_seconds", "AEGIS_WASM_TIMEOUT_SECONDS") { $0.wasm.timeoutSeconds = try $1.int(in: 1...3600) },
         Setting("wasm.max_output_bytes", "AEGIS_WASM_MAX_OUTPUT_BYTES") { $0.wasm.maxOutputBytes = try $1.int(in: 0...(64 << 20)) },

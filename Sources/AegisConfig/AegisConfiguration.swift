@@ -45,6 +45,21 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var auth = AuthSettings()
     /// TLS and mutual TLS.
     public var tls = TLSSettings()
+    /// Where events go besides the outbox.
+    public var events = EventSettings()
+
+    /// The event publisher's settings.
+    public struct EventSettings: Sendable, Hashable {
+        /// `nats://[user:password@]host:port` or `tls://…`: publish the outbox to NATS JetStream;
+        /// nil keeps events in the outbox (and the API) only.
+        public var natsURL: String?
+        /// The JetStream stream, created (subjects `aegis.>`) when missing.
+        public var stream = "AEGIS"
+        /// PEM CAs that verify a `tls://` NATS server (else the system's trust roots).
+        public var natsCAFile: String?
+
+        public init() {}
+    }
     /// Gas metering.
     public var gas = GasSettings()
     /// The WASM sandbox.

@@ -53,6 +53,17 @@ public struct JetStream: Sendable {
         return try decode(PubAck.self, reply.payload)
     }
 
+    /// Publishes the messages in order in one write (see `NATSConnection.requests`), each with its
+    /// `Nats-Msg-Id`, and returns each one's PubAck or error, in order.
+    public func publish(_ messages: [(subject: String, id: String, payload: [UInt8])]) async -> [Result<PubAck, any Error>] {
+        let replies = await connection.requests(
+            messages.map { NATSConnection.Outgoing(subject: $0.subject, headers: [("Nats-Msg-Id", $0.id)], payload: $0.payload) },
+            timeout: timeout)
+        return replies.map { reply in
+            Result { try decode(PubAck.self, try reply.get().payload) }
+        }
+    }
+
     /// Creates the stream (file storage, the given subjects, `duplicateWindow` for `Nats-Msg-Id`
     /// deduplication) unless it exists; an existing stream is left as it is.
     /// - Returns: whether it was created.

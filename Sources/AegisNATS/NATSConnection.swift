@@ -166,23 +166,75 @@ public final class NATSConnection: Sendable {
     public func request(_ subject: String, headers: [(String, String)] = [], payload: [UInt8], timeout: Duration = .seconds(5)) async throws
         -> NATSMessage
     {
-        let token = String(counter.add(1, ordering: .relaxed).newValue)
-        var message = channel.allocator.buffer(capacity: payload.count + 128)
-        NATSClientOperation.publish(subject, replyTo: "\(inbox).\(token)", headers: headers, payload: payload, into: &message)
-        let buffer = message
-        let reply = try await withDeadline(timeout, onTimeout: { self.cancelRequest(token) }) {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
-                let closed = self.state.withLock { state -> Bool in
-                    if state.closed { return true }
-                    state.requests[token] = continuation
-                    return false
-                }
-                if closed { return continuation.resume(throwing: NATSError.closed) }
-                self.channel.writeAndFlush(buffer).whenFailure { error in self.fail(token, error) }
-            }
+        let replies = await requests([Outgoing(subject: subject, headers: headers, payload: payload)], timeout: timeout)
+        guard let reply = replies.first else { throw NATSError.closed }
+        return try reply.get()
+    }
+
+    /// One message to send with `requests`.
+    public struct Outgoing: Sendable {
+        public var subject: String
+        public var headers: [(String, String)]
+        public var payload: [UInt8]
+
+        public init(subject: String, headers: [(String, String)] = [], payload: [UInt8]) {
+            self.subject = subject
+            self.headers = headers
+            self.payload = payload
         }
-        if reply.status == 503 { throw NATSError.noResponders }
-        return reply
+    }
+
+    /// Sends every message in one write, in order (so the server receives and stores them in that
+    /// order), each with its own reply subject, then waits for every reply: one round trip for the
+    /// lot instead of one per message.
+    /// - Returns: each message's reply or error, in order.
+    public func requests(_ messages: [Outgoing], timeout: Duration = .seconds(5)) async -> [Result<NATSMessage, NATSError>] {
+        guard !messages.isEmpty else { return [] }
+        let first = counter.add(messages.count, ordering: .relaxed).newValue - messages.count + 1
+        let tokens = (0..<messages.count).map { String(first + $0) }
+        var buffer = channel.allocator.buffer(capacity: messages.reduce(0) { $0 + $1.payload.count + 160 })
+        for (message, token) in zip(messages, tokens) {
+            NATSClientOperation.publish(
+                message.subject, replyTo: "\(inbox).\(token)", headers: message.headers, payload: message.payload, into: &buffer)
+        }
+        let written = buffer
+        return await withTaskGroup(of: (Int, Result<NATSMessage, NATSError>).self) { group in
+            let registered = AsyncStream<Void>.makeStream()
+            for (index, token) in tokens.enumerated() {
+                group.addTask {
+                    do {
+                        let reply = try await withDeadline(timeout, onTimeout: { self.cancelRequest(token) }) {
+                            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<NATSMessage, any Error>) in
+                                let closed = self.state.withLock { state -> Bool in
+                                    if state.closed { return true }
+                                    state.requests[token] = continuation
+                                    return false
+                                }
+                                registered.continuation.yield()
+                                if closed { continuation.resume(throwing: NATSError.closed) }
+                            }
+                        }
+                        return (index, reply.status == 503 ? .failure(.noResponders) : .success(reply))
+                    } catch let error as NATSError {
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(.closed))
+                    }
+                }
+            }
+            // Every reply waiter is in place before the messages leave, so no reply can arrive unclaimed.
+            var count = 0
+            for await _ in registered.stream {
+                count += 1
+                if count == tokens.count { break }
+            }
+            channel.writeAndFlush(written).whenFailure { _ in
+                for token in tokens { self.fail(token, NATSError.closed) }
+            }
+            var results = [Result<NATSMessage, NATSError>](repeating: .failure(.closed), count: tokens.count)
+            for await (index, result) in group { results[index] = result }
+            return results
+        }
     }
 
     /// A PING answered by a PONG: everything sent before has been processed by the server (and a

@@ -2,6 +2,7 @@ import AegisAuth
 import AegisConfig
 import AegisCore
 import AegisGas
+import AegisNATS
 import AegisOperations
 import AegisRegistry
 import AegisStore
@@ -169,6 +170,9 @@ public func buildApplication(
             maxHeaderFieldCount: 100))
     var services = backgroundServices(
         configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
+    if let url = configuration.events.natsURL {
+        services.append(try eventPublisher(url, configuration: configuration, store: storage.metadata, logger: logger))
+    }
     let server: HTTPServerBuilder
     if let certificateFile = tls.certificateFile, let keyFile = tls.keyFile {
         let certificates = try ServerCertificates(certificateFile: certificateFile, keyFile: keyFile, logger: logger)
@@ -252,6 +256,25 @@ func backgroundServices(
                 tick: { if await lease.acquire() { await accrual.accrue(seconds: seconds) } }))
     }
     return services
+}
+
+/// The outbox publisher to NATS JetStream, on the leader, every 50 ms (draining all that is pending
+/// each time).
+private func eventPublisher(_ url: String, configuration: AegisConfiguration, store: any MetadataStore, logger: Logger) throws
+    -> PeriodicService
+{
+    let address: NATSServerAddress
+    do { address = try NATSServerAddress(url: url) } catch { throw ConfigurationError("events.nats_url: \(error)") }
+    var tls = TLSConfiguration.makeClientConfiguration()
+    if let file = configuration.events.natsCAFile { tls.trustRoots = .file(file) }
+    let sink = NATSEventSink(
+        address: address, stream: configuration.events.stream, source: configuration.auth.publicURL ?? "/aegisguard", tls: tls,
+        logger: logger)
+    let publisher = OutboxPublisher(store: store, sink: sink, logger: logger)
+    let lease = store.leadership("events")
+    return PeriodicService(
+        "event publisher", every: .milliseconds(50), tick: { if await lease.acquire() { await publisher.publishPending() } },
+        atShutdown: { await lease.release() })
 }
 
 private func compactStorageCounts(_ store: any MetadataStore, logger: Logger) async {

@@ -87,6 +87,8 @@ import Testing
         var registry = try TestRegistry()
         defer { registry.remove() }
         registry.configuration.auth.loginThrottle.failuresPerUser = 2
+        // Long enough that a loaded machine still asks within the lock.
+        registry.configuration.auth.loginThrottle.lockoutSeconds = 4
         registry.configuration.auth.credentialCacheSeconds = 0
         try await registry.run(.live, as: nil) { [alice] _, operations in
             try await operations.createUser(name: alice.user, password: alice.password)
@@ -96,7 +98,7 @@ import Testing
                     #expect($0.status == status)
                 }
             }
-            try await Task.sleep(for: .milliseconds(1100))
+            try await Task.sleep(for: .milliseconds(4100))
             try await client.execute(uri: "/v2/", method: .get, headers: [.authorization: basic(alice.user, alice.password)]) {
                 #expect($0.status == .ok)
             }
