@@ -69,8 +69,9 @@ class Registry(oras.provider.Registry):
     """oras-py's Registry, with a time limit on every request and no five-fold retry with back-off (its
     `do_request` retries errors and 500s for minutes; a test wants the first answer)."""
 
-    def __init__(self, hostname):
-        super().__init__(hostname=hostname, insecure=True, tls_verify=False)
+    def __init__(self, hostname, tls_verify=False):
+        """`tls_verify`: False for plain HTTP, or a CA file to speak https verified against it."""
+        super().__init__(hostname=hostname, insecure=not tls_verify, tls_verify=tls_verify)
         # Credentials for the token flow (401 challenge -> GET /token with Basic -> Bearer).
         if os.environ.get("AEGIS_USER"):
             self.auth.set_basic_auth(os.environ["AEGIS_USER"], os.environ["AEGIS_PASSWORD"])

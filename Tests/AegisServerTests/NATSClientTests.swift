@@ -94,25 +94,17 @@ struct NATSClientTests {
 
     @Test func tlsIsUpgradedToWhenTheServerRequiresIt() async throws {
         let certificates = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-nats-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: certificates, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: certificates) }
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("scripts/tls-certs.sh")
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: "/bin/bash")
-        make.arguments = [script.path, certificates.path]
-        make.standardOutput = FileHandle.nullDevice
-        try make.run()
-        make.waitUntilExit()
-        try #require(make.terminationStatus == 0)
-        let path = { (name: String) in certificates.appendingPathComponent(name).path }
+        let path = { (name: String) in try TestCertificates.path(name) }
         // A configuration file, for a handshake timeout a loaded machine meets (the default is 2 s).
         let configuration = certificates.appendingPathComponent("nats.conf")
-        try "tls { cert_file: \"\(path("server.pem"))\", key_file: \"\(path("server.key"))\", timeout: 10 }\n"
+        try "tls { cert_file: \"\(try path("server.pem"))\", key_file: \"\(try path("server.key"))\", timeout: 10 }\n"
             .write(to: configuration, atomically: true, encoding: .utf8)
         let server = try NATSTestServer(arguments: ["-c", configuration.path])
         defer { server.stop() }
         var tls = TLSConfiguration.makeClientConfiguration()
-        tls.trustRoots = .file(path("ca.pem"))
+        tls.trustRoots = .file(try path("ca.pem"))
         for scheme in ["tls", "nats"] {
             // tls:// asks for it; with nats:// the server's INFO does (tls_required).
             let connection = try await NATSConnection.connect(

@@ -30,13 +30,18 @@ struct CloudEvent: Encodable {
 
     /// The JSON bytes, within `maxBytes`.
     func encoded() -> [UInt8] {
+        var document = self
+        if let bytes = try? Self.encoder.encode(document), bytes.count <= Self.maxBytes { return Array(bytes) }
+        document.data = ["truncated": true]
+        return Array((try? Self.encoder.encode(document)) ?? Data())
+    }
+
+    /// Made once: keys sorted, so equal events are equal bytes.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var document = self
-        if let bytes = try? encoder.encode(document), bytes.count <= Self.maxBytes { return Array(bytes) }
-        document.data = ["truncated": true]
-        return Array((try? encoder.encode(document)) ?? Data())
-    }
+        return encoder
+    }()
 
     /// `aegis.<tenant>.<type>`; a tenant's dots become `~` (not in tenant names) so that the
     /// tenant stays one subject token; registry-wide events are under `_registry`.

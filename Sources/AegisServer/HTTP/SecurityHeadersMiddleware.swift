@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 
@@ -31,12 +30,17 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         return response
     }
 
-    /// Blob bytes and app pages: the content of others, left as it is.
+    /// Blob bytes and app pages: the content of others, left as it is. Every response passes here,
+    /// so this looks at UTF-8 bytes only.
     static func isContent(_ path: String, status: HTTPResponse.Status) -> Bool {
         if path.hasPrefix("/apps/") { return true }
         guard status.kind == .successful || status == .temporaryRedirect, path.hasPrefix("/v2/") else { return false }
-        // `/v2/<name>/blobs/<digest>`, not `/v2/<name>/blobs/uploads/…`.
-        guard let range = path.range(of: "/blobs/", options: .backwards) else { return false }
-        return !path[range.upperBound...].contains("/") && !path[range.upperBound...].hasPrefix("uploads")
+        // `/v2/<name>/blobs/<digest>`: the last component is a digest (`<algorithm>:<hex>`, never
+        // `uploads`) and the one before it is `blobs`.
+        let bytes = path.utf8
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return false }
+        let last = bytes[bytes.index(after: slash)...]
+        guard last.contains(UInt8(ascii: ":")) else { return false }
+        return bytes[..<slash].reversed().starts(with: "/blobs".utf8.reversed())
     }
 }
