@@ -6,9 +6,16 @@ import PostgresNIO
 extension PostgresMetadataStore {
     static let eventColumns = "id, time, tenant, type, subject, payload, published_at"
 
-    public func events(after: Int64?, limit: Int) async throws -> [OutboxEvent] {
-        try await rows("SELECT \(unescaped: Self.eventColumns) FROM outbox WHERE id > \(after ?? 0) ORDER BY id LIMIT \(limit)")
-            .map(Self.event(from:))
+    public func events(after: Int64?, tenant: TenantID?, types: Set<OutboxEvent.Kind>, limit: Int) async throws -> [OutboxEvent] {
+        let types = types.map(\.rawValue).sorted()
+        return try await rows(
+            """
+            SELECT \(unescaped: Self.eventColumns) FROM outbox
+            WHERE id > \(after ?? 0) AND (\(tenant?.value)::text IS NULL OR tenant = \(tenant?.value)::text)
+                AND (cardinality(\(types)::text[]) = 0 OR type = ANY(\(types)::text[]))
+            ORDER BY id LIMIT \(limit)
+            """
+        ).map(Self.event(from:))
     }
 
     public func unpublishedEvents(limit: Int) async throws -> [OutboxEvent] {
@@ -23,6 +30,28 @@ extension PostgresMetadataStore {
 
     public func latestEventID() async throws -> Int64? {
         try await value("SELECT max(id) FROM outbox", as: Int64.self)
+    }
+
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        guard let row = try await rows("SELECT count(*), min(time) FROM outbox WHERE published_at IS NULL").first else {
+            return OutboxBacklog(pending: 0, oldest: nil)
+        }
+        let (pending, oldest) = try row.decode((Int64, Double?).self)
+        return OutboxBacklog(pending: Int(pending), oldest: oldest.map(Date.init(timeIntervalSince1970:)))
+    }
+
+    public func pruneEvents(before cutoff: Date) async throws -> PrunedEvents {
+        let counted = try await rows(
+            """
+            WITH pruned AS (
+                DELETE FROM outbox WHERE time < \(cutoff.timeIntervalSince1970) AND dispatched_at IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = outbox.id AND d.state = 'pending')
+                RETURNING published_at)
+            SELECT count(*), count(*) FILTER (WHERE published_at IS NULL) FROM pruned
+            """
+        ).first
+        guard let (deleted, unpublished) = try counted?.decode((Int64, Int64).self) else { return PrunedEvents(deleted: 0, unpublished: 0) }
+        return PrunedEvents(deleted: Int(deleted), unpublished: Int(unpublished))
     }
 
     static func event(from row: PostgresRow) throws -> OutboxEvent {

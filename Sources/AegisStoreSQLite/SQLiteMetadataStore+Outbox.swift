@@ -4,11 +4,21 @@ import Foundation
 import GRDB
 
 extension SQLiteMetadataStore {
-    public func events(after: Int64?, limit: Int) async throws -> [OutboxEvent] {
-        try await pool.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?"), arguments: [after ?? 0, limit]
-            ).compactMap(Self.event(from:))
+    public func events(after: Int64?, tenant: TenantID?, types: Set<OutboxEvent.Kind>, limit: Int) async throws -> [OutboxEvent] {
+        var sql = "SELECT * FROM outbox WHERE id > ?"
+        var arguments: StatementArguments = [after ?? 0]
+        if let tenant {
+            sql += " AND tenant = ?"
+            arguments += [tenant.value]
+        }
+        if !types.isEmpty {
+            sql += " AND type IN (\(databaseQuestionMarks(count: types.count)))"
+            arguments += StatementArguments(types.map(\.rawValue).sorted())
+        }
+        sql += " ORDER BY id LIMIT ?"
+        arguments += [limit]
+        return try await pool.read { [sql, arguments] db in
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).compactMap(Self.event(from:))
         }
     }
 
@@ -30,6 +40,28 @@ extension SQLiteMetadataStore {
 
     public func latestEventID() async throws -> Int64? {
         try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM outbox") }
+    }
+
+    public func outboxBacklog() async throws -> OutboxBacklog {
+        try await pool.read { db in
+            let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT count(*), min(time) FROM outbox WHERE published_at IS NULL"))
+            return OutboxBacklog(pending: row?[0] ?? 0, oldest: (row?[1] as Double?).map(Date.init(timeIntervalSince1970:)))
+        }
+    }
+
+    public func pruneEvents(before cutoff: Date) async throws -> PrunedEvents {
+        try await pool.write { db in
+            let condition = """
+                time < ? AND dispatched_at IS NOT NULL
+                AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = outbox.id AND d.state = 'pending')
+                """
+            let unpublished =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM outbox WHERE published_at IS NULL AND \(condition)", arguments: [cutoff.timeIntervalSince1970])
+                ?? 0
+            try db.execute(sql: "DELETE FROM outbox WHERE \(condition)", arguments: [cutoff.timeIntervalSince1970])
+            return PrunedEvents(deleted: db.changesCount, unpublished: unpublished)
+        }
     }
 
     static func event(from row: Row) -> OutboxEvent? {

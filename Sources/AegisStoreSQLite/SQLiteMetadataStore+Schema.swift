@@ -246,6 +246,45 @@ extension SQLiteMetadataStore {
                         WHERE certificate_identity IS NOT NULL AND revoked_at IS NULL;
                     """)
         }
+        migrator.registerMigration("v14-webhooks") { db in
+            // The event log's tenant and time indexes, and webhooks: fan-out marks each event once
+            // (`dispatched_at`), a delivery per webhook and event keeps its attempts. Events from
+            // before stay out of the fan-out.
+            try db.execute(
+                sql: """
+                    CREATE INDEX outbox_tenant ON outbox(tenant, id);
+                    CREATE INDEX outbox_time ON outbox(time);
+                    ALTER TABLE outbox ADD COLUMN dispatched_at REAL;
+                    UPDATE outbox SET dispatched_at = time;
+                    CREATE INDEX outbox_undispatched ON outbox(id) WHERE dispatched_at IS NULL;
+                    CREATE TABLE webhooks(
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        tenant TEXT NOT NULL REFERENCES tenants(name) ON DELETE CASCADE,
+                        url TEXT NOT NULL,
+                        types TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        enabled INTEGER NOT NULL,
+                        consecutive_failures INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        disabled_at REAL);
+                    CREATE INDEX webhooks_tenant ON webhooks(tenant) WHERE enabled;
+                    CREATE TABLE webhook_deliveries(
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+                        event_id INTEGER NOT NULL,
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt_at REAL,
+                        last_attempt_at REAL,
+                        status_code INTEGER,
+                        error TEXT,
+                        latency REAL,
+                        created_at REAL NOT NULL,
+                        UNIQUE(webhook_id, event_id));
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+                    CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';
+                    """)
+        }
         return migrator
     }
 }

@@ -63,6 +63,10 @@ public struct OutboxEvent: Sendable, Hashable {
         public static let runFinished = Kind(rawValue: "run.finished")
         public static let appDeployed = Kind(rawValue: "app.deployed")
         public static let appUndeployed = Kind(rawValue: "app.undeployed")
+        public static let webhookCreated = Kind(rawValue: "webhook.created")
+        public static let webhookChanged = Kind(rawValue: "webhook.changed")
+        public static let webhookDeleted = Kind(rawValue: "webhook.deleted")
+        public static let webhookDisabled = Kind(rawValue: "webhook.disabled")
     }
 }
 

@@ -115,16 +115,25 @@ public protocol MetadataTransaction {
     func app(_ name: String, of tenant: TenantID) throws -> AppRecord?
     /// - Returns: whether it was deployed.
     func deleteApp(_ name: String, of tenant: TenantID) throws -> Bool
-}
 
-/// Reading and marking the outbox (the events issue's publishers; tests).
-public protocol OutboxStore: Sendable {
-    /// Events with ids above `after`, in id order, at most `limit`.
-    func events(after: Int64?, limit: Int) async throws -> [OutboxEvent]
-    /// Events not yet published, oldest first, at most `limit`.
-    func unpublishedEvents(limit: Int) async throws -> [OutboxEvent]
-    /// Marks events as delivered.
-    func markPublished(_ ids: [Int64], at date: Date) async throws
-    /// The id of the newest event, nil when there is none (where a reader starts that wants only what comes next).
-    func latestEventID() async throws -> Int64?
+    // MARK: Webhooks
+
+    /// - Returns: the webhook with its assigned id. - Throws: `StoreError.notFound` for an unknown tenant.
+    func insertWebhook(_ webhook: WebhookRecord) throws -> WebhookRecord
+    func webhook(_ id: Int64, of tenant: TenantID) throws -> WebhookRecord?
+    /// Stores a webhook's changeable fields (url, types, enabled, failures, disabledAt).
+    func updateWebhook(_ webhook: WebhookRecord) throws
+    /// Deletes a webhook with its delivery log. - Returns: whether it existed.
+    func deleteWebhook(_ id: Int64, of tenant: TenantID) throws -> Bool
+    /// Events not yet fanned out to webhooks, oldest first, at most `limit`.
+    func undispatchedEvents(limit: Int) throws -> [OutboxEvent]
+    /// Marks events as fanned out.
+    func markDispatched(_ ids: [Int64]) throws
+    /// The enabled webhooks of the tenants.
+    func enabledWebhooks(of tenants: Set<TenantID>) throws -> [WebhookRecord]
+    /// Queues deliveries (one per webhook and event: a repeat is ignored).
+    func insertDeliveries(_ deliveries: [WebhookDeliveryRecord]) throws
+    func delivery(_ id: Int64) throws -> WebhookDeliveryRecord?
+    /// Stores a delivery's state, attempts and last outcome.
+    func updateDelivery(_ delivery: WebhookDeliveryRecord) throws
 }
