@@ -116,6 +116,21 @@ extension AegisConfiguration {
             $0.events.stream = name
         },
         Setting("events.nats_ca_file", "AEGIS_EVENTS_NATS_CA_FILE") { $0.events.natsCAFile = try $1.string() },
+        Setting("events.retention_days", "AEGIS_EVENTS_RETENTION_DAYS") { $0.events.retentionDays = try $1.int(in: 0...36500) },
+        Setting("events.webhook_max_attempts", "AEGIS_EVENTS_WEBHOOK_MAX_ATTEMPTS") { $0.events.webhookMaxAttempts = try $1.int(in: 1...100) },
+        Setting("events.webhook_retry_ms", "AEGIS_EVENTS_WEBHOOK_RETRY_MS") {
+            $0.events.webhookRetryMilliseconds = try $1.int(in: 10...3_600_000)
+        },
+        Setting("events.webhook_retry_max_seconds", "AEGIS_EVENTS_WEBHOOK_RETRY_MAX_SECONDS") {
+            $0.events.webhookRetryMaxSeconds = try $1.int(in: 1...86400)
+        },
+        Setting("events.webhook_disable_after", "AEGIS_EVENTS_WEBHOOK_DISABLE_AFTER") { $0.events.webhookDisableAfter = try $1.int(in: 1...10000) },
+        Setting("events.webhook_timeout_seconds", "AEGIS_EVENTS_WEBHOOK_TIMEOUT_SECONDS") {
+            $0.events.webhookTimeoutSeconds = try $1.int(in: 1...300)
+        },
+        Setting("events.webhook_allow_private_targets", "AEGIS_EVENTS_WEBHOOK_ALLOW_PRIVATE_TARGETS") {
+            $0.events.webhookAllowPrivateTargets = try $1.bool()
+        },
         Setting("wasm.memory_bytes", "AEGIS_WASM_MEMORY_BYTES") { $0.wasm.memoryBytes = try $1.int(in: 65536...(4 << 30)) },
         Setting("wasm.timeout_seconds", "AEGIS_WASM_TIMEOUT_SECONDS") { $0.wasm.timeoutSeconds = try $1.int(in: 1...3600) },
         Setting("wasm.max_output_bytes", "AEGIS_WASM_MAX_OUTPUT_BYTES") { $0.wasm.maxOutputBytes = try $1.int(in: 0...(64 << 20)) },

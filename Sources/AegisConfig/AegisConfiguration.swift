@@ -48,6 +48,9 @@ public struct AegisConfiguration: Sendable, Hashable {
     /// Where events go besides the outbox.
     public var events = EventSettings()
 
+    /// The CloudEvents `source` of this registry's events: its public URL, else `/aegisguard`.
+    public var eventSource: String { auth.publicURL ?? "/aegisguard" }
+
     /// The event publisher's settings.
     public struct EventSettings: Sendable, Hashable {
         /// `nats://[user:password@]host:port` or `tls://…`: publish the outbox to NATS JetStream;
@@ -57,6 +60,21 @@ public struct AegisConfiguration: Sendable, Hashable {
         public var stream = "AEGIS"
         /// PEM CAs that verify a `tls://` NATS server (else the system's trust roots).
         public var natsCAFile: String?
+        /// Days an event stays in the outbox (and the event-log API) once the webhooks are done
+        /// with it; 0 keeps every event.
+        public var retentionDays = 30
+        /// Attempts of one webhook delivery before it is given up.
+        public var webhookMaxAttempts = 8
+        /// The wait after a delivery's first failure, doubling after each (milliseconds).
+        public var webhookRetryMilliseconds = 5000
+        /// The longest wait between two attempts.
+        public var webhookRetryMaxSeconds = 600
+        /// Failed attempts in a row that disable a webhook.
+        public var webhookDisableAfter = 20
+        /// How long one attempt may take.
+        public var webhookTimeoutSeconds = 10
+        /// Lets webhooks target loopback, private and link-local addresses (off: SSRF).
+        public var webhookAllowPrivateTargets = false
 
         public init() {}
     }

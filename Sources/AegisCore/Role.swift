@@ -18,7 +18,7 @@ public enum Role: String, Sendable, Hashable, Codable, CaseIterable {
         case .developer: [.pull, .push, .run]
         case .reader: [.pull]
         case .runner: [.pull, .run]
-        case .auditor: [.pull, .readAudit]
+        case .auditor: [.pull, .readAudit, .readEvents]
         }
     }
 }
@@ -41,4 +41,8 @@ public enum Permission: String, Sendable, Hashable, Codable, CaseIterable {
     case manageTenant
     /// Read the tenant's audit log.
     case readAudit
+    /// Read the tenant's event log.
+    case readEvents
+    /// Add, change and remove the tenant's webhooks, and read their delivery logs.
+    case manageWebhooks
 }

@@ -27,12 +27,14 @@ public struct Operations: Sendable {
     public let storage: StorageOperations
     public let runs: RunOperations
     public let apps: AppOperations
+    public let events: EventOperations
+    public let webhooks: WebhookOperations
 
     /// Assembles the operations over one set of stores and services (see `buildOperations` in the
     /// server, the composition root).
     public init(
         store: any MetadataStore, registry: Registry, identity: IdentityService, audit: AuditLog, metering: Metering, runner: WasmRunner,
-        publicRepositories: PublicRepositoryCache
+        publicRepositories: PublicRepositoryCache, webhookTargets: WebhookTargetPolicy = WebhookTargetPolicy()
     ) {
         self.store = store
         self.registry = registry
@@ -51,5 +53,7 @@ public struct Operations: Sendable {
         storage = StorageOperations(store: store, authorization: authorization, schedule: metering.schedule)
         runs = RunOperations(store: store, authorization: authorization, metering: metering, runner: runner)
         apps = AppOperations(store: store, authorization: authorization, metering: metering, runner: runner)
+        events = EventOperations(store: store, authorization: authorization)
+        webhooks = WebhookOperations(store: store, authorization: authorization, targets: webhookTargets)
     }
 }

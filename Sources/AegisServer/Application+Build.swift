@@ -95,7 +95,8 @@ public func buildOperations(
         store: storage.metadata, settings: wasm, schedule: metering.schedule, observer: observer, runs: RunLog())
     return Operations(
         store: storage.metadata, registry: registry, identity: identity, audit: audit, metering: metering, runner: runner,
-        publicRepositories: PublicRepositoryCache(store: storage.metadata))
+        publicRepositories: PublicRepositoryCache(store: storage.metadata),
+        webhookTargets: WebhookTargetPolicy(allowPrivate: configuration.events.webhookAllowPrivateTargets))
 }
 
 /// Builds the AegisGuard application: routes, middleware, background services.
@@ -143,7 +144,7 @@ public func buildApplication(
         to: router)
     TokenController(gate: gate, tokens: TokenOperations(access: access, metering: metering)).addRoutes(to: router)
     let wagi = WAGIController(operations: operations, gate: gate)
-    APIController(gate: gate, operations: operations, wagi: wagi).addRoutes(to: router)
+    APIController(gate: gate, operations: operations, wagi: wagi, eventSource: configuration.eventSource).addRoutes(to: router)
     wagi.addRoutes(to: router)
     router.get("/metrics") { request, context in
         // Labels name tenants: only system administrators may scrape.
@@ -153,13 +154,16 @@ public func buildApplication(
                 ? gate.challenge(AccessRefusal(.authenticationRequired, "authentication required"), request: request)
                 : AuthChallenge.denied("only system administrators may read the metrics")
         }
+        // The outbox lag matters only where a publisher drains it; a store that cannot answer leaves it out.
+        let backlog = configuration.events.natsURL == nil ? nil : try? await storage.metadata.outboxBacklog()
         return Response(
             status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: .init(
                 byteBuffer: ByteBuffer(
                     bytes: metrics.render(
                         baseFee: metering.feeMarket.baseFee,
-                        logins: LoginMetrics(throttle: operations.identity.throttle.statistics, hashes: operations.identity.passwordChecks)))))
+                        logins: LoginMetrics(throttle: operations.identity.throttle.statistics, hashes: operations.identity.passwordChecks),
+                        backlog: backlog))))
     }
 
     let http = HTTP1Channel.Configuration(
@@ -170,9 +174,7 @@ public func buildApplication(
             maxHeaderFieldCount: 100))
     var services = backgroundServices(
         configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
-    if let url = configuration.events.natsURL {
-        services.append(try eventPublisher(url, configuration: configuration, store: storage.metadata, logger: logger))
-    }
+    services += try eventServices(configuration, store: storage.metadata, targets: operations.webhooks.targets, observer: metrics, logger: logger)
     let server: HTTPServerBuilder
     if let certificateFile = tls.certificateFile, let keyFile = tls.keyFile {
         let certificates = try ServerCertificates(certificateFile: certificateFile, keyFile: keyFile, logger: logger)
@@ -256,25 +258,6 @@ func backgroundServices(
                 tick: { if await lease.acquire() { await accrual.accrue(seconds: seconds) } }))
     }
     return services
-}
-
-/// The outbox publisher to NATS JetStream, on the leader, every 50 ms (draining all that is pending
-/// each time).
-private func eventPublisher(_ url: String, configuration: AegisConfiguration, store: any MetadataStore, logger: Logger) throws
-    -> PeriodicService
-{
-    let address: NATSServerAddress
-    do { address = try NATSServerAddress(url: url) } catch { throw ConfigurationError("events.nats_url: \(error)") }
-    var tls = TLSConfiguration.makeClientConfiguration()
-    if let file = configuration.events.natsCAFile { tls.trustRoots = .file(file) }
-    let sink = NATSEventSink(
-        address: address, stream: configuration.events.stream, source: configuration.auth.publicURL ?? "/aegisguard", tls: tls,
-        logger: logger)
-    let publisher = OutboxPublisher(store: store, sink: sink, logger: logger)
-    let lease = store.leadership("events")
-    return PeriodicService(
-        "event publisher", every: .milliseconds(50), tick: { if await lease.acquire() { await publisher.publishPending() } },
-        atShutdown: { await lease.release() })
 }
 
 private func compactStorageCounts(_ store: any MetadataStore, logger: Logger) async {

@@ -26,7 +26,9 @@ extension PostgresMetadataStore {
         let deliveries = try await rows(
             """
             SELECT \(unescaped: Self.deliveryColumns) FROM webhook_deliveries
-            WHERE state = 'pending' AND next_attempt_at <= \(now.timeIntervalSince1970) ORDER BY next_attempt_at, id LIMIT \(limit)
+            WHERE state = 'pending' AND next_attempt_at <= \(now.timeIntervalSince1970)
+                AND webhook_id IN (SELECT id FROM webhooks WHERE enabled)
+            ORDER BY next_attempt_at, id LIMIT \(limit)
             """
         ).map(Self.delivery(from:))
         guard !deliveries.isEmpty else { return [] }
@@ -142,6 +144,16 @@ extension PostgresTransaction {
             WHERE id = \(delivery.id ?? 0)
             """)
         guard changed > 0 else { throw StoreError(.notFound, "no webhook delivery \(delivery.id ?? 0)") }
+    }
+}
+
+extension PostgresTransaction {
+    func abandonPendingDeliveries(ofWebhook id: Int64, error: String) throws -> Int {
+        try execute(
+            """
+            UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, error = \(error)
+            WHERE webhook_id = \(id) AND state = 'pending'
+            """)
     }
 }
 

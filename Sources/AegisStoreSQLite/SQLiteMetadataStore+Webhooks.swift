@@ -24,7 +24,10 @@ extension SQLiteMetadataStore {
         try await pool.read { db in
             let deliveries = try Row.fetchAll(
                 db.cachedStatement(
-                    sql: "SELECT * FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
+                    sql: """
+                        SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+                        WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND w.enabled ORDER BY d.next_attempt_at, d.id LIMIT ?
+                        """),
                 arguments: [now.timeIntervalSince1970, limit]
             ).compactMap(Self.delivery(from:))
             return try deliveries.compactMap { delivery in
@@ -146,6 +149,13 @@ extension SQLiteTransaction {
                 delivery.lastAttemptAt?.timeIntervalSince1970, delivery.statusCode, delivery.error, delivery.latency, delivery.id,
             ])
         guard db.changesCount > 0 else { throw StoreError(.notFound, "no webhook delivery \(delivery.id ?? 0)") }
+    }
+
+    func abandonPendingDeliveries(ofWebhook id: Int64, error: String) throws -> Int {
+        try db.execute(
+            sql: "UPDATE webhook_deliveries SET state = 'failed', next_attempt_at = NULL, error = ? WHERE webhook_id = ? AND state = 'pending'",
+            arguments: [error, id])
+        return db.changesCount
     }
 
     static func typesJSON(_ types: [String]) throws -> String {

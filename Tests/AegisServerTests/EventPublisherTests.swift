@@ -92,6 +92,17 @@ struct EventPublisherTests {
             #expect(ids.first == 1 && ids.last == ids.count, "every event from 1, none missing: \(ids)")
             #expect(all.contains { $0.event.subject.hasPrefix("acme/other@sha256:") })
             #expect(all.last?.event.type == "org.aegisguard.storage.quota_changed")
+            // Drained: no backlog, no lag, every event counted as published.
+            // (the stream can hold the last event a moment before the publisher marks it).
+            var metrics = ""
+            for _ in 0..<100 {
+                metrics = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+                if metrics.contains("aegis_events_outbox_pending 0") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(metrics.contains("aegis_events_outbox_pending 0"))
+            #expect(metrics.contains("aegis_events_outbox_lag_seconds 0"))
+            #expect(metrics.contains("aegis_events_published_total \(ids.count)"), "\(ids.count) events")
         }
     }
 }

@@ -19,7 +19,14 @@ import Testing
                 #expect(text.contains(#"aegis_http_requests_total{endpoint="v2.tags",method="GET",status="200"} 1"#))
                 #expect(text.contains(#"aegis_gas_used_total{tenant="acme",operation="upload.start"} 500"#))
                 #expect(text.contains("aegis_gas_base_fee_nano_credits 1.0"))
-                #expect(text.contains("aegis_http_request_duration_seconds_bucket"))
+                // OTel's http.server.request.duration, by its Prometheus name and attribute labels.
+                #expect(
+                    text.contains(
+                        #"http_server_request_duration_seconds_count{http_request_method="GET",http_route="/v2/{name}/tags/list",http_response_status_code="200"} 1"#
+                    ))
+                // The event counters exist before anything happened; the outbox lag only with a publisher.
+                #expect(text.contains("aegis_events_published_total 0"))
+                #expect(!text.contains("aegis_events_outbox_lag_seconds"))
             }
         }
     }

@@ -17,12 +17,14 @@ public struct OutboxPublisher: Sendable {
     let store: any MetadataStore
     let sink: any EventSink
     let batch: Int
+    let observer: any EventObserver
     let logger: Logger
 
-    public init(store: any MetadataStore, sink: any EventSink, batch: Int = 512, logger: Logger) {
+    public init(store: any MetadataStore, sink: any EventSink, batch: Int = 512, observer: any EventObserver = NoEventObserver(), logger: Logger) {
         self.store = store
         self.sink = sink
         self.batch = batch
+        self.observer = observer
         self.logger = logger
     }
 
@@ -50,6 +52,7 @@ public struct OutboxPublisher: Sendable {
                 return published
             }
             published += ids.count
+            observer.published(ids.count, failed: delivered < events.count)
             if delivered < events.count || events.count < batch { return published }
         }
     }

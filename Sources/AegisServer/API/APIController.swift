@@ -16,6 +16,8 @@ struct APIController: Sendable {
     let gate: AccessGate
     let operations: Operations
     let wagi: WAGIController
+    /// The CloudEvents `source` of the event log's documents.
+    let eventSource: String
 
     /// Largest JSON body accepted.
     static let maxBodyBytes = 64 * 1024
@@ -33,7 +35,10 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]), ("/api/v1/tenants/:tenant/storage", [.get, .head]),
         ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]), ("/api/v1/tenants/:tenant/storage/hints", [.get, .head]),
         ("/api/v1/tenants/:tenant/runs", [.get, .head, .post]), ("/api/v1/tenants/:tenant/apps", [.get, .head]),
-        ("/api/v1/tenants/:tenant/apps/:app", [.put, .delete]),
+        ("/api/v1/tenants/:tenant/apps/:app", [.put, .delete]), ("/api/v1/events", [.get, .head]),
+        ("/api/v1/tenants/:tenant/events", [.get, .head]), ("/api/v1/tenants/:tenant/webhooks", [.get, .head, .post]),
+        ("/api/v1/tenants/:tenant/webhooks/:webhook", [.get, .head, .patch, .delete]),
+        ("/api/v1/tenants/:tenant/webhooks/:webhook/deliveries", [.get, .head]),
     ]
 
     func addRoutes(to router: Router<AegisRequestContext>) {
@@ -54,6 +59,7 @@ struct APIController: Sendable {
         addAuditRoutes(to: api)
         addRunRoutes(to: api)
         addAppRoutes(to: api)
+        addEventRoutes(to: api)
     }
 
     private func me(_ request: Request, _ context: AegisRequestContext) async throws -> Response {

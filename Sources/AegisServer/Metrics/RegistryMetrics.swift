@@ -18,11 +18,17 @@ struct RegistryMetrics: UsageObserver {
     private let wasmCollectors = CollectorCache<WasmRunKey, WasmRunCollectors>()
     /// The login counts last exported: counters only grow, so a scrape adds what is new.
     private let exportedLogins = Exported(LoginMetrics(throttle: .init(), hashes: 0))
+    private let webhookCounters = CollectorCache<WebhookKey, Counter>()
+    let eventCollectors: EventCollectors
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
         .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
         .seconds(5), .seconds(30),
     ]
+
+    init() {
+        eventCollectors = EventCollectors(registry, buckets: Self.buckets)
+    }
 
     func requestFinished(endpoint: String, method: String, status: Int, duration: Duration, requestBytes: Int64, responseBytes: Int64) {
         let collectors = requestCollectors.value(RequestKey(endpoint: endpoint, method: method, status: status)) {
@@ -31,11 +37,15 @@ struct RegistryMetrics: UsageObserver {
                 requests: registry.makeCounter(
                     descriptor: .init(namespace: "aegis", subsystem: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests"),
                     labels: labels),
+                // OTel's `http.server.request.duration`, by its Prometheus name and attribute labels.
                 duration: registry.makeDurationHistogram(
                     descriptor: .init(
-                        namespace: "aegis", subsystem: "http", metricName: "request_duration", unitName: "seconds",
+                        namespace: "http", subsystem: "server", metricName: "request_duration", unitName: "seconds",
                         helpText: "Time to the response head"),
-                    labels: [("endpoint", endpoint), ("method", method)], buckets: Self.buckets),
+                    labels: [
+                        ("http_request_method", method), ("http_route", Self.route(ofEndpoint: endpoint)),
+                        ("http_response_status_code", String(status)),
+                    ], buckets: Self.buckets),
                 requestBytes: registry.makeCounter(
                     descriptor: .init(
                         namespace: "aegis", subsystem: "http", metricName: "request", unitName: "bytes_total", helpText: "Bytes received"),
@@ -105,8 +115,21 @@ struct RegistryMetrics: UsageObserver {
         ).increment()
     }
 
-    /// The exposition text, with gauges and the login counters read at scrape time.
-    func render(baseFee: UInt64, logins: LoginMetrics) -> [UInt8] {
+    /// The exposition text, with gauges and the login counters read at scrape time, and the outbox
+    /// backlog when a publisher should be draining it.
+    func render(baseFee: UInt64, logins: LoginMetrics, backlog: OutboxBacklog?, now: Date = Date()) -> [UInt8] {
+        if let backlog {
+            registry.makeGauge(
+                descriptor: .init(
+                    namespace: "aegis", subsystem: "events", metricName: "outbox", unitName: "pending",
+                    helpText: "Events the publisher has not yet taken")
+            ).set(Double(backlog.pending))
+            registry.makeGauge(
+                descriptor: .init(
+                    namespace: "aegis", subsystem: "events", metricName: "outbox_lag", unitName: "seconds",
+                    helpText: "Age of the oldest event the publisher has not yet taken (0 when none waits)")
+            ).set(backlog.oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
+        }
         registry.makeGauge(
             descriptor: .init(namespace: "aegis", subsystem: "gas", metricName: "base_fee", unitName: "nano_credits", helpText: "Base fee per gas")
         ).set(Double(baseFee))
@@ -132,6 +155,25 @@ struct RegistryMetrics: UsageObserver {
         return buffer
     }
 
+    /// The route template of an endpoint (OTel's `http.route`).
+    static func route(ofEndpoint endpoint: String) -> String {
+        switch endpoint {
+        case "v2.base": "/v2/"
+        case "v2.catalog": "/v2/_catalog"
+        case "v2.tags": "/v2/{name}/tags/list"
+        case "v2.uploads": "/v2/{name}/blobs/uploads/{reference}"
+        case "v2.blobs": "/v2/{name}/blobs/{digest}"
+        case "v2.manifests": "/v2/{name}/manifests/{reference}"
+        case "v2.referrers": "/v2/{name}/referrers/{digest}"
+        case "v2.other": "/v2/*"
+        case "api": "/api/v1/*"
+        case "apps": "/apps/{tenant}/{app}/*"
+        case "token": "/token"
+        case "metrics": "/metrics"
+        default: "*"
+        }
+    }
+
     /// A low-cardinality name for the endpoint of a path.
     static func endpoint(of path: String) -> String {
         if path.hasPrefix("/v2") {
@@ -146,9 +188,75 @@ struct RegistryMetrics: UsageObserver {
         }
         if path.hasPrefix("/api/") { return "api" }
         if path.hasPrefix("/token") { return "token" }
+        if path.hasPrefix("/apps/") { return "apps" }
         if path.hasPrefix("/metrics") { return "metrics" }
         return "other"
     }
+}
+
+extension RegistryMetrics: EventObserver {
+    func published(_ count: Int, failed: Bool) {
+        eventCollectors.published.increment(by: Int64(count))
+        if failed { eventCollectors.publishFailures.increment() }
+    }
+
+    func webhookAttempt(tenant: TenantID, delivered: Bool, duration: Duration) {
+        let outcome = delivered ? "delivered" : "failed"
+        webhookCounters.value(WebhookKey(tenant: tenant, outcome: outcome)) {
+            registry.makeCounter(
+                descriptor: .init(
+                    namespace: "aegis", subsystem: "webhook", metricName: "deliveries", unitName: "total",
+                    helpText: "Webhook delivery attempts by outcome (delivered: a 2xx answer)"),
+                labels: [("tenant", tenant.value), ("outcome", outcome)])
+        }.increment()
+        eventCollectors.webhookDuration.record(duration)
+    }
+
+    func webhookDisabled(tenant: TenantID) {
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "webhooks", metricName: "disabled", unitName: "total",
+                helpText: "Webhooks disabled after failing too many times in a row"),
+            labels: [("tenant", tenant.value)]
+        ).increment()
+    }
+
+    func eventsDropped(_ count: Int) {
+        eventCollectors.dropped.increment(by: Int64(count))
+    }
+}
+
+/// The event collectors without labels, made with the metrics (so they are exported at 0).
+struct EventCollectors: Sendable {
+    let published: Counter
+    let publishFailures: Counter
+    let dropped: Counter
+    let webhookDuration: DurationHistogram
+
+    init(_ registry: PrometheusCollectorRegistry, buckets: [Duration]) {
+        published = registry.makeCounter(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "events", metricName: "published", unitName: "total", helpText: "Events acknowledged by NATS JetStream"
+            ))
+        publishFailures = registry.makeCounter(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "events", metricName: "publish_failures", unitName: "total",
+                helpText: "Publish batches NATS did not fully acknowledge (offered again)"))
+        dropped = registry.makeCounter(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "events", metricName: "dropped", unitName: "total",
+                helpText: "Events deleted by retention before the publisher took them"))
+        webhookDuration = registry.makeDurationHistogram(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "webhook", metricName: "delivery_duration", unitName: "seconds",
+                helpText: "Time from a webhook request to its answer"),
+            buckets: buckets)
+    }
+}
+
+struct WebhookKey: Hashable, Sendable {
+    let tenant: TenantID
+    let outcome: String
 }
 
 /// What the identity service counted about logins, read at scrape time.

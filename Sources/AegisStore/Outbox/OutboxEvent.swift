@@ -67,6 +67,43 @@ public struct OutboxEvent: Sendable, Hashable {
         public static let webhookChanged = Kind(rawValue: "webhook.changed")
         public static let webhookDeleted = Kind(rawValue: "webhook.deleted")
         public static let webhookDisabled = Kind(rawValue: "webhook.disabled")
+
+        /// Every event type (a type added above belongs here too: webhook filters accept only these).
+        public static let known: [Kind] = [
+            .tenantCreated,
+            .tenantDeleted,
+            .repositoryCreated,
+            .visibilityChanged,
+            .blobLinked,
+            .blobUnlinked,
+            .manifestPushed,
+            .manifestDeleted,
+            .tagMoved,
+            .tagRemoved,
+            .userCreated,
+            .userDeleted,
+            .userPasswordChanged,
+            .memberSet,
+            .memberRemoved,
+            .grantSet,
+            .grantRemoved,
+            .robotCreated,
+            .robotRevoked,
+            .budgetChanged,
+            .maxPriceChanged,
+            .quotaChanged,
+            .runFinished,
+            .appDeployed,
+            .appUndeployed,
+            .webhookCreated,
+            .webhookChanged,
+            .webhookDeleted,
+            .webhookDisabled,
+        ]
+        /// The raw values of `known`.
+        public static let all = Set(known.map(\.rawValue))
+        /// The nouns of `known` (`manifest`, `tag`, …): the families a filter may name with `.*`.
+        public static let families = Set(known.compactMap { $0.rawValue.split(separator: ".").first.map(String.init) })
     }
 }
 

@@ -56,6 +56,6 @@ public protocol WebhookStore: Sendable {
     func webhooks(of tenant: TenantID) async throws -> [WebhookRecord]
     /// One webhook's deliveries, newest first, ids below `before`, at most `limit`.
     func deliveries(ofWebhook id: Int64, before: Int64?, limit: Int) async throws -> [WebhookDeliveryRecord]
-    /// Pending deliveries due at `now` with their webhook and event, the earliest due first.
+    /// Pending deliveries of enabled webhooks due at `now`, with their webhook and event, the earliest due first.
     func dueDeliveries(at now: Date, limit: Int) async throws -> [DueDelivery]
 }

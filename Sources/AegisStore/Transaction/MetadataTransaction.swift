@@ -136,4 +136,6 @@ public protocol MetadataTransaction {
     func delivery(_ id: Int64) throws -> WebhookDeliveryRecord?
     /// Stores a delivery's state, attempts and last outcome.
     func updateDelivery(_ delivery: WebhookDeliveryRecord) throws
+    /// Marks a webhook's pending deliveries failed with `error`. - Returns: how many.
+    func abandonPendingDeliveries(ofWebhook id: Int64, error: String) throws -> Int
 }

@@ -55,7 +55,8 @@ import Testing
             #expect(try await store.webhooks(of: acme).map(\.types) == [[], ["tag.*"]])
             try await append(.manifestPushed, tenant: acme, at: epoch, store: store)
             try await append(.tagMoved, tenant: acme, at: epoch, store: store)
-            let now = Date()
+            // Whole seconds: REAL columns round-trip them exactly.
+            let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
             let queued = try await store.transaction { tx in
                 let events = try tx.undispatchedEvents(limit: 10)
                 let webhooks = try tx.enabledWebhooks(of: Set(events.compactMap(\.tenant)))
@@ -93,6 +94,17 @@ import Testing
             #expect(try await store.dueDeliveries(at: now.addingTimeInterval(1), limit: 10).count == 2)
             let log = try await store.deliveries(ofWebhook: failed.webhook, before: nil, limit: 10)
             #expect(log.first { $0.id == failed.id } == failed)
+
+            // A disabled webhook's deliveries are not due; abandoning them fails them.
+            let hook = try #require(hooks.first { $0.id == failed.webhook })
+            var disabled = hook
+            disabled.enabled = false
+            try await store.transaction { [disabled] in try $0.updateWebhook(disabled) }
+            #expect(try await store.dueDeliveries(at: now.addingTimeInterval(7200), limit: 10).allSatisfy { $0.webhook.id != hook.id })
+            let abandoned = try await store.transaction { try $0.abandonPendingDeliveries(ofWebhook: hook.id ?? 0, error: "disabled") }
+            #expect(abandoned == 2)
+            let settled = try await store.deliveries(ofWebhook: hook.id ?? 0, before: nil, limit: 10)
+            #expect(settled.allSatisfy { $0.state == .failed && $0.error == "disabled" && $0.nextAttemptAt == nil })
         }
     }
 
