@@ -28,6 +28,11 @@ extension AegisConfiguration {
         Setting("listen", "AEGIS_LISTEN") { try $0.setListen($1.string()) },
         Setting("data_dir", "AEGIS_DATA_DIR") { $0.dataDirectory = try $1.string() },
         Setting("log_level", "AEGIS_LOG_LEVEL") { $0.logLevel = try $1.string() },
+        Setting("log_format", "AEGIS_LOG_FORMAT") {
+            let format = try $1.string()
+            guard ["text", "json"].contains(format) else { throw ConfigurationError("log_format must be text or json") }
+            $0.logFormat = format
+        },
         Setting("metadata.url", "AEGIS_METADATA_URL") {
             let url = try $1.string()
             guard url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {

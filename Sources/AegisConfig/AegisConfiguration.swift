@@ -28,6 +28,8 @@ public struct AegisConfiguration: Sendable, Hashable {
     public var blobsRedirect = false
     /// Log level name (`trace` … `critical`).
     public var logLevel: String = "info"
+    /// `text` (swift-log's lines) or `json` (one object per line, `JSONLogHandler`).
+    public var logFormat: String = "text"
     /// Registry limits.
     public var limits: RegistryLimits = .default
     /// Seconds an idle keep-alive connection stays open.

@@ -20,6 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             do { try configuration.setListen(listen) } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
         do { try configuration.validateForServing() } catch let error as ConfigurationError { throw ValidationError(error.description) }
+        bootstrapLogging(configuration)
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let configuredPort = configuration.port

@@ -174,6 +174,20 @@ struct RegistryMetrics: UsageObserver {
         }
     }
 
+    /// The tenant a path names (`/v2/<tenant>/…`, `/api/v1/tenants/<tenant>/…`, `/apps/<tenant>/…`),
+    /// for logs and traces; nil for the others.
+    static func tenant(ofPath path: String) -> String? {
+        let parts = path.split(separator: "/", maxSplits: 4, omittingEmptySubsequences: true)
+        let candidate: Substring? =
+            switch parts.first {
+            case "v2": parts.count > 2 && parts[1] != "_catalog" ? parts[1] : nil
+            case "api": parts.count > 3 && parts[1] == "v1" && parts[2] == "tenants" ? parts[3] : nil
+            case "apps": parts.count > 1 ? parts[1] : nil
+            default: nil
+            }
+        return candidate.flatMap { (try? TenantID(String($0)))?.value }
+    }
+
     /// A low-cardinality name for the endpoint of a path.
     static func endpoint(of path: String) -> String {
         if path.hasPrefix("/v2") {

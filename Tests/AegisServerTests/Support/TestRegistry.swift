@@ -17,6 +17,8 @@ import Testing
 struct TestRegistry {
     let directory: URL
     var configuration: AegisConfiguration
+    /// The server's logger (default: warnings and above, swift-log's handler).
+    var logger: Logger?
 
     init(limits: RegistryLimits = .default) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-test-\(UUID().uuidString)")
@@ -69,8 +71,8 @@ struct TestRegistry {
             try await operations.createUser(name: Self.admin.user, password: Self.admin.password, systemAdmin: true)
         }
         try await prepare(storage, operations)
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        var logger = self.logger ?? Logger(label: "test")
+        if self.logger == nil { logger.logLevel = .warning }
         let app = try await buildApplication(configuration, storage: storage, logger: logger)
         let result = try await app.test(Self.overTLS ? .ahc(.https) : setup) { client in
             try await body(credentials.map { AuthenticatedClient(base: client, user: $0.user, password: $0.password) } ?? client)
