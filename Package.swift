@@ -32,6 +32,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.1.0"),
+        // Traces over OTLP/HTTP only: the gRPC trait would build grpc-swift for nothing.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         // Threads are needed; FileSystem only because `swift build` also builds WasmKit's own CLI, which
         // needs it (guests never see the host's files: the sandbox gives them an in-memory tree).
         .package(url: "https://github.com/swiftwasm/WasmKit.git", .upToNextMinor(from: "0.4.2"), traits: ["FileSystem", "MultiThread"]),
@@ -45,12 +48,16 @@ let package = Package(
         // The storage protocols and records; every driver is a target of its own beside it.
         .target(
             name: "AegisStore",
-            dependencies: ["AegisCore", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "AegisCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "AegisStoreSQLite",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "AegisCore",
                 "AegisStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -61,6 +68,7 @@ let package = Package(
         .target(
             name: "AegisStorePostgres",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "AegisCore",
                 "AegisStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -130,6 +138,7 @@ let package = Package(
         .target(
             name: "AegisRegistry",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "AegisCore",
                 "AegisStore",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,6 +185,7 @@ let package = Package(
         .target(
             name: "AegisOperations",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "AegisAuth",
                 "AegisCore",
                 "AegisGas",
@@ -194,6 +204,8 @@ let package = Package(
         .target(
             name: "AegisServer",
             dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
                 "AegisConfig",
                 "AegisOperations",
                 "AegisAuth",

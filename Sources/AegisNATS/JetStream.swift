@@ -53,11 +53,28 @@ public struct JetStream: Sendable {
         return try decode(PubAck.self, reply.payload)
     }
 
+    /// A message of a batch: its `Nats-Msg-Id` and any other headers.
+    public struct Message: Sendable {
+        public var subject: String
+        public var id: String
+        public var headers: [(String, String)]
+        public var payload: [UInt8]
+
+        public init(subject: String, id: String, headers: [(String, String)] = [], payload: [UInt8]) {
+            self.subject = subject
+            self.id = id
+            self.headers = headers
+            self.payload = payload
+        }
+    }
+
     /// Publishes the messages in order in one write (see `NATSConnection.requests`), each with its
     /// `Nats-Msg-Id`, and returns each one's PubAck or error, in order.
-    public func publish(_ messages: [(subject: String, id: String, payload: [UInt8])]) async -> [Result<PubAck, any Error>] {
+    public func publish(_ messages: [Message]) async -> [Result<PubAck, any Error>] {
         let replies = await connection.requests(
-            messages.map { NATSConnection.Outgoing(subject: $0.subject, headers: [("Nats-Msg-Id", $0.id)], payload: $0.payload) },
+            messages.map {
+                NATSConnection.Outgoing(subject: $0.subject, headers: [("Nats-Msg-Id", $0.id)] + $0.headers, payload: $0.payload)
+            },
             timeout: timeout)
         return replies.map { reply in
             Result { try decode(PubAck.self, try reply.get().payload) }

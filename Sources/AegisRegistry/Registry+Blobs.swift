@@ -1,6 +1,7 @@
 import AegisCore
 import AegisStore
 import NIOCore
+import Tracing
 
 extension Registry {
     /// The size of a blob visible in the repository.
@@ -18,7 +19,13 @@ extension Registry {
     public func readBlob(_ digest: Digest, range: ClosedRange<Int64>, into consume: (ByteBuffer) async throws -> Void)
         async throws
     {
-        try await blobs.read(digest, range: range, into: consume)
+        try await withSpan("aegis.blob.read", ofKind: .client) { span in
+            if span.isRecording {
+                span.attributes["aegis.blob.digest"] = digest.description
+                span.attributes["aegis.blob.bytes"] = Int(range.upperBound - range.lowerBound + 1)
+            }
+            try await blobs.read(digest, range: range, into: consume)
+        }
     }
 
     /// Where a client may fetch a blob already checked with `blobSize` itself, for `expiresIn`

@@ -3,6 +3,7 @@ import AegisStore
 import Foundation
 import Logging
 import NIOCore
+import Tracing
 
 /// The state of an upload session as reported to clients.
 public struct UploadSession: Sendable, Hashable {
@@ -273,9 +274,13 @@ extension Registry {
             throw RegistryError(.payloadTooLarge, "blob exceeds the limit of \(limits.maxBlobBytes) bytes")
         }
         let hasher = try await hashState(of: upload, size: offset)
-        let (size, updated) = try await blobs.append(
-            to: upload.id, at: offset, body: body, limit: limits.maxBlobBytes, expectedLength: range?.count ?? contentLength,
-            hasher: hasher, isLast: isLast)
+        let (size, updated) = try await withSpan("aegis.blob.write", ofKind: .client) { span in
+            let written = try await blobs.append(
+                to: upload.id, at: offset, body: body, limit: limits.maxBlobBytes, expectedLength: range?.count ?? contentLength,
+                hasher: hasher, isLast: isLast)
+            if span.isRecording { span.attributes["aegis.blob.bytes"] = Int(written.0 - offset) }
+            return written
+        }
         if let updated {
             uploadStates.store(updated, for: upload.id, size: size)
         } else {

@@ -21,6 +21,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import Tracing
 
 /// The stores of one data directory, opened once and shared by every surface. This is the one
 /// place that names the drivers (the composition root).
@@ -103,11 +104,13 @@ public func buildOperations(
 /// - Parameters:
 ///   - configuration: The effective configuration.
 ///   - storage: Stores to use; opened from the configuration when nil.
+///   - extraServices: Services to run with the server (the trace exporter).
 ///   - onServerRunning: Called with the bound address once the server listens.
 public func buildApplication(
     _ configuration: AegisConfiguration,
     storage: AegisStorage? = nil,
     logger: Logger? = nil,
+    services extraServices: [any Service] = [],
     onServerRunning: @escaping @Sendable (SocketAddress?) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "aegisguard")
@@ -135,6 +138,7 @@ public func buildApplication(
 
     // HEAD wherever GET (the /v2 routes answer HEAD themselves; these are the other surfaces).
     let router = Router(context: AegisRequestContext.self, options: .autoGenerateHeadEndpoints)
+    if !(InstrumentationSystem.tracer is NoOpTracer) { router.add(middleware: TracingMiddleware(scheme: configuration.scheme)) }
     router.add(middleware: SecurityHeadersMiddleware(strictTransportSecurity: tls.isEnabled))
     router.add(middleware: MetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware())
@@ -172,8 +176,10 @@ public func buildApplication(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
-    var services = backgroundServices(
-        configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
+    var services =
+        extraServices
+        + backgroundServices(
+            configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
     services += try eventServices(configuration, store: storage.metadata, targets: operations.webhooks.targets, observer: metrics, logger: logger)
     let server: HTTPServerBuilder
     if let certificateFile = tls.certificateFile, let keyFile = tls.keyFile {

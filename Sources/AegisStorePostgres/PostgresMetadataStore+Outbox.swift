@@ -4,7 +4,7 @@ import Foundation
 import PostgresNIO
 
 extension PostgresMetadataStore {
-    static let eventColumns = "id, time, tenant, type, subject, payload, published_at"
+    static let eventColumns = "id, time, tenant, type, subject, payload, published_at, traceparent"
 
     public func events(after: Int64?, tenant: TenantID?, types: Set<OutboxEvent.Kind>, limit: Int) async throws -> [OutboxEvent] {
         let types = types.map(\.rawValue).sorted()
@@ -55,11 +55,12 @@ extension PostgresMetadataStore {
     }
 
     static func event(from row: PostgresRow) throws -> OutboxEvent {
-        let (id, time, tenant, type, subject, payload, publishedAt) = try row.decode(
-            (Int64, Double, String?, String, String, String, Double?).self)
+        let (id, time, tenant, type, subject, payload, publishedAt, traceparent) = try row.decode(
+            (Int64, Double, String?, String, String, String, Double?, String?).self)
         return OutboxEvent(
             tenant: tenant.flatMap { try? TenantID($0) }, type: OutboxEvent.Kind(rawValue: type), subject: subject,
             payload: (try? JSONDecoder().decode([String: JSONScalar].self, from: Data(payload.utf8))) ?? [:],
-            time: Date(timeIntervalSince1970: time), id: id, publishedAt: publishedAt.map(Date.init(timeIntervalSince1970:)))
+            time: Date(timeIntervalSince1970: time), id: id, publishedAt: publishedAt.map(Date.init(timeIntervalSince1970:)),
+            traceparent: traceparent)
     }
 }

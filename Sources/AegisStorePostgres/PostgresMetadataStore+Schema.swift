@@ -303,6 +303,7 @@ extension PostgresMetadataStore {
             CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';
             """
         ),
+        ("v15-outbox-traceparent", "ALTER TABLE outbox ADD COLUMN traceparent text COLLATE \"C\";"),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

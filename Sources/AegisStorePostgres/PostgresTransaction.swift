@@ -12,6 +12,8 @@ struct PostgresTransaction: MetadataTransaction {
     let connection: PostgresConnection
     let logger: Logger
     let now: Date
+    /// Of the span the unit of work runs in, for its events.
+    let traceparent: String?
     let state: State
 
     /// What the transaction has learned as it ran (it is confined to its thread).
@@ -90,8 +92,9 @@ struct PostgresTransaction: MetadataTransaction {
         let payload = String(decoding: try JSONEncoder.outbox.encode(event.payload), as: UTF8.self)
         try execute(
             """
-            INSERT INTO outbox(time, tenant, type, subject, payload)
-            VALUES (\(event.time.timeIntervalSince1970), \(event.tenant?.value), \(event.type.rawValue), \(event.subject), \(payload))
+            INSERT INTO outbox(time, tenant, type, subject, payload, traceparent)
+            VALUES (\(event.time.timeIntervalSince1970), \(event.tenant?.value), \(event.type.rawValue), \(event.subject), \(payload),
+                    \(traceparent))
             """)
     }
 }
@@ -108,13 +111,17 @@ extension PostgresMetadataStore {
     /// commits, exactly as on SQLite's single writer. Bodies must be pure functions of the
     /// transaction (they are: they only read and write through it).
     public func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T {
+        try await TransactionTracing.span(system: "postgresql") { try await run(body, traceparent: TransactionTracing.currentTraceparent()) }
+    }
+
+    private func run<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T, traceparent: String?) async throws -> T {
         try await withoutActuallyEscaping(body) { body in
             // The body reaches the pool thread through a box. When the caller stops waiting (the
             // availability bound passed, or it is done) the box is emptied, and if the body is
             // running on a thread the caller waits for it to return: `body` must not outlive this call.
             let handoff = Handoff(body)
             do {
-                let result = try await attempts(handoff)
+                let result = try await attempts(handoff, traceparent: traceparent)
                 await handoff.retire()
                 return result
             } catch {
@@ -124,7 +131,7 @@ extension PostgresMetadataStore {
         }
     }
 
-    private func attempts<T: Sendable>(_ handoff: Handoff<T>) async throws -> T {
+    private func attempts<T: Sendable>(_ handoff: Handoff<T>, traceparent: String?) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -134,7 +141,7 @@ extension PostgresMetadataStore {
                         try await threads.runIfActive {
                             // `invoke` has released the body when it returns; only then is it marked finished.
                             defer { handoff.finished() }
-                            return try handoff.invoke { body in try Self.run(body, on: connection, logger: logger) }
+                            return try handoff.invoke { body in try Self.run(body, on: connection, traceparent: traceparent, logger: logger) }
                         }
                     }
                 }
@@ -195,9 +202,9 @@ extension PostgresMetadataStore {
     }
 
     private static func run<T>(
-        _ body: (any MetadataTransaction) throws -> T, on connection: PostgresConnection, logger: Logger
+        _ body: (any MetadataTransaction) throws -> T, on connection: PostgresConnection, traceparent: String?, logger: Logger
     ) throws -> T {
-        let transaction = PostgresTransaction(connection: connection, logger: logger, now: Date(), state: .init())
+        let transaction = PostgresTransaction(connection: connection, logger: logger, now: Date(), traceparent: traceparent, state: .init())
         try transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
         do {
             let result = try body(transaction)

@@ -69,6 +69,6 @@ extension SQLiteMetadataStore {
         return OutboxEvent(
             tenant: (row["tenant"] as String?).flatMap { try? TenantID($0) }, type: OutboxEvent.Kind(rawValue: row["type"]),
             subject: row["subject"], payload: payload ?? [:], time: Date(timeIntervalSince1970: row["time"]), id: row["id"],
-            publishedAt: (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            publishedAt: (row["published_at"] as Double?).map(Date.init(timeIntervalSince1970:)), traceparent: row["traceparent"])
     }
 }

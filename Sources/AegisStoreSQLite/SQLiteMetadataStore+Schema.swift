@@ -285,6 +285,10 @@ extension SQLiteMetadataStore {
                     CREATE INDEX webhook_deliveries_pending_event ON webhook_deliveries(event_id) WHERE state = 'pending';
                     """)
         }
+        migrator.registerMigration("v15-outbox-traceparent") { db in
+            // The span that made an event's change, carried to NATS and webhooks.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN traceparent TEXT")
+        }
         return migrator
     }
 }

@@ -7,6 +7,8 @@ import GRDB
 struct SQLiteTransaction: MetadataTransaction {
     let db: Database
     let now: Date
+    /// Of the span the unit of work runs in, for its events.
+    let traceparent: String?
 
     var timestamp: Double { now.timeIntervalSince1970 }
 
@@ -27,15 +29,17 @@ struct SQLiteTransaction: MetadataTransaction {
     func append(_ event: OutboxEvent) throws {
         let payload = String(decoding: try JSONEncoder.outbox.encode(event.payload), as: UTF8.self)
         try db.execute(
-            sql: "INSERT INTO outbox(time, tenant, type, subject, payload) VALUES (?, ?, ?, ?, ?)",
-            arguments: [event.time.timeIntervalSince1970, event.tenant?.value, event.type.rawValue, event.subject, payload])
+            sql: "INSERT INTO outbox(time, tenant, type, subject, payload, traceparent) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [event.time.timeIntervalSince1970, event.tenant?.value, event.type.rawValue, event.subject, payload, traceparent])
     }
 }
 
 extension SQLiteMetadataStore {
     public func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T {
-        let now = Date()
-        return try await pool.write { db in try body(SQLiteTransaction(db: db, now: now)) }
+        try await TransactionTracing.span(system: "sqlite") {
+            let (now, traceparent) = (Date(), TransactionTracing.currentTraceparent())
+            return try await pool.write { db in try body(SQLiteTransaction(db: db, now: now, traceparent: traceparent)) }
+        }
     }
 }
 

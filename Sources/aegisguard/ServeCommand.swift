@@ -3,6 +3,7 @@ import AegisServer
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 
 /// `aegisguard serve`: run the registry until SIGINT or SIGTERM.
@@ -20,7 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
             do { try configuration.setListen(listen) } catch let error as ConfigurationError { throw ValidationError(error.description) }
         }
         do { try configuration.validateForServing() } catch let error as ConfigurationError { throw ValidationError(error.description) }
-        bootstrapLogging(configuration)
+        let tracingRequested = tracingRequestedByEnvironment()
+        bootstrapLogging(configuration, metadataProvider: tracingRequested ? tracingLogMetadata() : nil)
+        let tracing = try bootstrapTracing(logger: Logger(label: "aegis.otel"))
         let dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let configuredPort = configuration.port
@@ -31,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
             !tls.isEnabled
             ? ""
             : " (TLS 1.2+, \(tls.http2 ? "HTTP/2 and HTTP/1.1" : "HTTP/1.1")\(tls.clientCAFile == nil ? "" : tls.requireClientCertificate ? ", client certificate required" : ", client certificates accepted"))"
-        let app = try await buildApplication(configuration) { address in
+        let app = try await buildApplication(configuration, services: tracing.map { [$0] } ?? []) { address in
             var banner = """
                 AegisGuard listening on \(scheme)://\(host):\(address?.port ?? configuredPort)\(protocols)
                   data directory: \(dataDirectory)

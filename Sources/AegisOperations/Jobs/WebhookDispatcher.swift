@@ -141,6 +141,7 @@ public struct WebhookDispatcher: Sendable {
         let id = "aegis-\(due.event.id ?? 0)"
         var headers = WebhookSignature.headers(secret: due.webhook.secret, id: id, timestamp: Int(Date().timeIntervalSince1970), body: body)
         headers += [("content-type", "application/cloudevents+json"), ("user-agent", "AegisGuard-Webhook/1")]
+        if let traceparent = due.event.traceparent { headers.append(("traceparent", traceparent)) }
         let started = ContinuousClock.now
         let answer: WebhookAnswer
         do {

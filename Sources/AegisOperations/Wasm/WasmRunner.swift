@@ -6,6 +6,7 @@ import AegisStore
 import AegisWasm
 import Foundation
 import NIOCore
+import Tracing
 
 /// Finds what to run in the registry and runs it in the sandbox, metered in gas: a WASM module
 /// (the CNCF wasm artifact layout, or any manifest with exactly one module layer) or a component
@@ -144,7 +145,15 @@ public struct WasmRunner: Sendable {
         let limits = RunLimits(
             fuel: overflow ? .max : fuel, memoryBytes: settings.memoryBytes, timeout: .seconds(settings.timeoutSeconds),
             maxOutputBytes: settings.maxOutputBytes)
-        let result = try await executor.run(module, input: input, limits: limits)
+        let result = try await withSpan("aegis.wasm.run") { span in
+            let result = try await executor.run(module, input: input, limits: limits)
+            if span.isRecording {
+                span.attributes["aegis.wasm.component"] = target.component ?? ""
+                span.attributes["aegis.wasm.status"] = result.status.rawValue
+                span.attributes["aegis.wasm.fuel"] = Int(clamping: result.fuelUsed)
+            }
+            return result
+        }
         if result.status == .outOfGas {
             meter.exhaust()
         } else {

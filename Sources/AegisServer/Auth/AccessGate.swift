@@ -4,6 +4,7 @@ import AegisOperations
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Tracing
 
 /// The HTTP side of `RegistryAccess`: the `Authorization` header in, a challenge out. Every `/v2`
 /// request passes it; the decision and its audit record are the core's.
@@ -24,12 +25,20 @@ struct AccessGate: Sendable {
         if case .repository(_, .push) = requirement, request.query("mount") != nil {
             mountSource = request.query("from").flatMap { try? RepositoryName($0) }
         }
-        do {
-            return try await access.check(
-                requirement, await presented(request, context), client: context.clientAddress, requestID: context.id,
-                mountSource: mountSource)
-        } catch let refusal as AccessRefusal {
-            throw challenge(refusal, request: request)
+        let presented = await presented(request, context)
+        return try await withSpan("aegis.policy.decision") { span in
+            do {
+                let access = try await access.check(
+                    requirement, presented, client: context.clientAddress, requestID: context.id, mountSource: mountSource)
+                if span.isRecording { span.attributes["aegis.decision"] = "allow" }
+                return access
+            } catch let refusal as AccessRefusal {
+                if span.isRecording {
+                    span.attributes["aegis.decision"] = "deny"
+                    span.attributes["aegis.decision.reason"] = "\(refusal.kind)"
+                }
+                throw challenge(refusal, request: request)
+            }
         }
     }
 

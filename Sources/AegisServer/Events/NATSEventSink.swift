@@ -35,7 +35,9 @@ final class NATSEventSink: EventSink {
     func deliver(_ events: [OutboxEvent]) async -> Int {
         guard let connection = await connection() else { return 0 }
         let messages = events.map { event in
-            (subject: CloudEvent.natsSubject(event), id: "aegis-\(event.id ?? 0)", payload: CloudEvent(event, source: source).encoded())
+            JetStream.Message(
+                subject: CloudEvent.natsSubject(event), id: "aegis-\(event.id ?? 0)",
+                headers: event.traceparent.map { [("traceparent", $0)] } ?? [], payload: CloudEvent(event, source: source).encoded())
         }
         let acks = await JetStream(connection).publish(messages)
         let delivered = acks.prefix { if case .success = $0 { true } else { false } }.count

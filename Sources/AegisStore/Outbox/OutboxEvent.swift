@@ -18,10 +18,12 @@ public struct OutboxEvent: Sendable, Hashable {
     public var time: Date
     /// When a publisher delivered it; nil until then.
     public var publishedAt: Date?
+    /// The W3C `traceparent` of the span that made the change, while tracing (sent on with it).
+    public var traceparent: String?
 
     public init(
         tenant: TenantID?, type: Kind, subject: String, payload: [String: JSONScalar] = [:], time: Date, id: Int64? = nil,
-        publishedAt: Date? = nil
+        publishedAt: Date? = nil, traceparent: String? = nil
     ) {
         self.id = id
         self.tenant = tenant
@@ -30,6 +32,7 @@ public struct OutboxEvent: Sendable, Hashable {
         self.payload = payload
         self.time = time
         self.publishedAt = publishedAt
+        self.traceparent = traceparent
     }
 
     /// An event type: `<noun>.<past participle>`.
