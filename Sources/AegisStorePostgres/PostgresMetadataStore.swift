@@ -13,6 +13,7 @@ import PostgresNIO
 /// connection for the transaction (see `transaction`).
 public final class PostgresMetadataStore: MetadataStore {
     let client: PostgresClient
+    public let commits = OutboxSignal()
     let logger: Logger
     /// Where transaction bodies run: they block on their queries, so never on an event loop or the
     /// cooperative pool. As many threads as connections: a body always has a connection to wait on.

@@ -136,12 +136,14 @@ extension PostgresMetadataStore {
         while true {
             attempt += 1
             do {
-                return try await available { [client, threads, logger] in
+                return try await available { [client, threads, logger, commits] in
                     try await client.withConnection { connection in
                         try await threads.runIfActive {
                             // `invoke` has released the body when it returns; only then is it marked finished.
                             defer { handoff.finished() }
-                            return try handoff.invoke { body in try Self.run(body, on: connection, traceparent: traceparent, logger: logger) }
+                            return try handoff.invoke { body in
+                                try Self.run(body, on: connection, traceparent: traceparent, commits: commits, logger: logger)
+                            }
                         }
                     }
                 }
@@ -202,7 +204,8 @@ extension PostgresMetadataStore {
     }
 
     private static func run<T>(
-        _ body: (any MetadataTransaction) throws -> T, on connection: PostgresConnection, traceparent: String?, logger: Logger
+        _ body: (any MetadataTransaction) throws -> T, on connection: PostgresConnection, traceparent: String?, commits: OutboxSignal,
+        logger: Logger
     ) throws -> T {
         let transaction = PostgresTransaction(connection: connection, logger: logger, now: Date(), traceparent: traceparent, state: .init())
         try transaction.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
@@ -210,6 +213,7 @@ extension PostgresMetadataStore {
             let result = try body(transaction)
             if let retryable = transaction.state.retryable { throw retryable }
             try transaction.execute("COMMIT")
+            if transaction.state.holdsOutboxLock { commits.notify() }
             return result
         } catch {
             _ = try? transaction.execute("ROLLBACK")

@@ -7,6 +7,7 @@ import GRDB
 /// (a writer queue and a pool of concurrent readers), so no request ever blocks an event loop.
 public final class SQLiteMetadataStore: MetadataStore {
     let pool: DatabasePool
+    public let commits = OutboxSignal()
 
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws {

@@ -2,6 +2,7 @@ import AegisCore
 import AegisStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// A unit of work on the SQLite file: a GRDB write transaction, on GRDB's writer queue.
 struct SQLiteTransaction: MetadataTransaction {
@@ -9,6 +10,8 @@ struct SQLiteTransaction: MetadataTransaction {
     let now: Date
     /// Of the span the unit of work runs in, for its events.
     let traceparent: String?
+    /// Set by `append`: the commit rings `commits`.
+    let appended: AppendedEvents
 
     var timestamp: Double { now.timeIntervalSince1970 }
 
@@ -27,6 +30,7 @@ struct SQLiteTransaction: MetadataTransaction {
     }
 
     func append(_ event: OutboxEvent) throws {
+        appended.value.store(true, ordering: .relaxed)
         let payload = String(decoding: try JSONEncoder.outbox.encode(event.payload), as: UTF8.self)
         try db.execute(
             sql: "INSERT INTO outbox(time, tenant, type, subject, payload, traceparent) VALUES (?, ?, ?, ?, ?, ?)",
@@ -37,8 +41,12 @@ struct SQLiteTransaction: MetadataTransaction {
 extension SQLiteMetadataStore {
     public func transaction<T: Sendable>(_ body: @Sendable (any MetadataTransaction) throws -> T) async throws -> T {
         try await TransactionTracing.span(system: "sqlite") {
-            let (now, traceparent) = (Date(), TransactionTracing.currentTraceparent())
-            return try await pool.write { db in try body(SQLiteTransaction(db: db, now: now, traceparent: traceparent)) }
+            let (now, traceparent, appended) = (Date(), TransactionTracing.currentTraceparent(), AppendedEvents())
+            let result = try await pool.write { db in
+                try body(SQLiteTransaction(db: db, now: now, traceparent: traceparent, appended: appended))
+            }
+            if appended.value.load(ordering: .relaxed) { commits.notify() }
+            return result
         }
     }
 }
@@ -50,4 +58,9 @@ extension JSONEncoder {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }()
+}
+
+/// Whether a unit of work wrote events (set on the writer's thread, read after it returned).
+final class AppendedEvents: Sendable {
+    let value = Atomic(false)
 }

@@ -1,4 +1,5 @@
 import AegisOperations
+import AegisStore
 import Synchronization
 import Testing
 
@@ -44,5 +45,40 @@ import Testing
         #expect(await eventually { ticks.load(ordering: .relaxed) == 1 && clock.sleeping == 1 })
         running.cancel()
         try await running.value
+    }
+}
+
+/// The commit signal that wakes the publishers.
+@Suite struct OutboxSignalTests {
+    @Test func aWaitEndsAtTheNextRingOrItsTimeout() async throws {
+        let signal = OutboxSignal()
+        let seen = signal.generation
+        let clock = ContinuousClock()
+        let start = clock.now
+        async let woken: Void = signal.wait(after: seen, timeout: .seconds(30))
+        try await Task.sleep(for: .milliseconds(20))
+        signal.notify()
+        await woken
+        #expect(clock.now - start < .seconds(10), "woken by the ring, not the timeout")
+        // Rung before the wait began: it returns at once.
+        let quick = clock.now
+        await signal.wait(after: seen, timeout: .seconds(30))
+        #expect(clock.now - quick < .seconds(10))
+        // Nothing rings: the timeout ends it.
+        let idle = clock.now
+        await signal.wait(after: signal.generation, timeout: .milliseconds(50))
+        #expect(clock.now - idle >= .milliseconds(50))
+    }
+
+    @Test func manyWaitsAndRingsNeverHang() async {
+        let signal = OutboxSignal()
+        await withTaskGroup(of: Void.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    if index % 2 == 0 { signal.notify() } else { await signal.wait(after: signal.generation, timeout: .milliseconds(5)) }
+                }
+            }
+        }
+        #expect(signal.generation == 100)
     }
 }

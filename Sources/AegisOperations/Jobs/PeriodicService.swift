@@ -1,3 +1,4 @@
+import AegisStore
 import Logging
 import ServiceLifecycle
 
@@ -15,11 +16,15 @@ public struct PeriodicService: Service {
     let tickFirst: Bool
     let tick: @Sendable () async -> Void
     let atShutdown: (@Sendable () async -> Void)?
+    let wakeUp: OutboxSignal?
 
-    /// - Parameter tickFirst: whether the first tick runs at once (else after one interval).
+    /// - Parameters:
+    ///   - tickFirst: whether the first tick runs at once (else after one interval).
+    ///   - wakeUp: ends the wait between ticks early when it rings (the publishers on their store's
+    ///     commits); rung during a tick, the next tick follows at once.
     public init(
         _ name: String, every interval: Duration, clock: any Clock<Duration> = ContinuousClock(), tickFirst: Bool = true,
-        tick: @escaping @Sendable () async -> Void, atShutdown: (@Sendable () async -> Void)? = nil
+        wakeUp: OutboxSignal? = nil, tick: @escaping @Sendable () async -> Void, atShutdown: (@Sendable () async -> Void)? = nil
     ) {
         self.name = name
         self.interval = interval
@@ -27,6 +32,7 @@ public struct PeriodicService: Service {
         self.tickFirst = tickFirst
         self.tick = tick
         self.atShutdown = atShutdown
+        self.wakeUp = wakeUp
     }
 
     public func run() async throws {
@@ -34,8 +40,14 @@ public struct PeriodicService: Service {
         try? await cancelWhenGracefulShutdown {
             if !tickFirst { try await clock.sleep(for: interval) }
             while !Task.isCancelled {
+                guard let wakeUp else {
+                    await tick()
+                    try await clock.sleep(for: interval)
+                    continue
+                }
+                let seen = wakeUp.generation
                 await tick()
-                try await clock.sleep(for: interval)
+                await wakeUp.wait(after: seen, timeout: interval)
             }
         }
         if let atShutdown { await Task.detached { await atShutdown() }.value }

@@ -74,7 +74,7 @@ public struct WebhookDispatcher: Sendable {
         do {
             latest = try await store.latestEventID()
         } catch {
-            logger.error("the outbox could not be read", metadata: ["error": "\(error)"])
+            if !Task.isCancelled { logger.error("the outbox could not be read", metadata: ["error": "\(error)"]) }
             return 0
         }
         guard let latest, latest != fannedOut.id.withLock({ $0 }) else { return 0 }
@@ -102,7 +102,7 @@ public struct WebhookDispatcher: Sendable {
                     return queued
                 }
             } catch {
-                logger.error("events could not be fanned out to webhooks", metadata: ["error": "\(error)"])
+                if !Task.isCancelled { logger.error("events could not be fanned out to webhooks", metadata: ["error": "\(error)"]) }
                 return queued
             }
         }
@@ -116,7 +116,7 @@ public struct WebhookDispatcher: Sendable {
         do {
             due = try await store.dueDeliveries(at: now, limit: batch)
         } catch {
-            logger.error("due webhook deliveries could not be read", metadata: ["error": "\(error)"])
+            if !Task.isCancelled { logger.error("due webhook deliveries could not be read", metadata: ["error": "\(error)"]) }
             return 0
         }
         let byWebhook = Dictionary(grouping: due, by: \.delivery.webhook)

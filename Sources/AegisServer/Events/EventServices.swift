@@ -58,6 +58,6 @@ private func eventPublisher(
     let publisher = OutboxPublisher(store: store, sink: sink, observer: observer, logger: logger)
     let lease = store.leadership("events")
     return PeriodicService(
-        "event publisher", every: .milliseconds(50), tick: { if await lease.acquire() { await publisher.publishPending() } },
+        "event publisher", every: .milliseconds(50), wakeUp: store.commits, tick: { if await lease.acquire() { await publisher.publishPending() } },
         atShutdown: { await lease.release() })
 }

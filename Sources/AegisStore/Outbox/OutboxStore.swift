@@ -14,6 +14,8 @@ public protocol OutboxStore: Sendable {
     func latestEventID() async throws -> Int64?
     /// How many events wait for the publisher, and the time of the oldest of them.
     func outboxBacklog() async throws -> OutboxBacklog
+    /// Rings after each commit of this process that wrote events.
+    var commits: OutboxSignal { get }
     /// Deletes the events older than `cutoff` that the webhooks are done with (fanned out, no
     /// delivery pending); published or not, so a publisher away for longer loses them.
     func pruneEvents(before cutoff: Date) async throws -> PrunedEvents

@@ -62,6 +62,23 @@ private struct Refused: Error {}
         }
     }
 
+    @Test(arguments: MetadataDriver.all)
+    func aCommitThatWroteEventsRingsTheOutboxSignalAndNoOtherDoes(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let before = store.commits.generation
+            try await store.transaction { tx in _ = try tx.tenant(acme) }
+            await #expect(throws: Refused.self) {
+                try await store.transaction { tx in
+                    try tx.append(event("refused"))
+                    throw Refused()
+                }
+            }
+            #expect(store.commits.generation == before, "no events committed")
+            try await store.transaction { try $0.append(event("one")) }
+            #expect(store.commits.generation == before + 1)
+        }
+    }
+
     /// Two writers deciding a rule (a quota) from what they read: serialized, so neither can
     /// commit on a reading the other made stale.
     @Test(arguments: MetadataDriver.all)
