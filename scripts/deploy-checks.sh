@@ -15,7 +15,7 @@ METRICS=(
     aegis_gas_used_total aegis_gas_out_of_gas_total aegis_gas_budget_remaining_gas aegis_gas_base_fee_nano_credits
     aegis_gas_anomalies_total
     aegis_events_outbox_lag_seconds aegis_events_outbox_pending aegis_events_published_total aegis_events_publish_failures_total
-    aegis_webhook_deliveries_total aegis_webhooks_disabled_total aegis_events_dropped_total
+    aegis_webhook_deliveries_total aegis_webhooks_disabled_total aegis_events_dropped_total aegis_access_decisions_total
     aegis_wasm_runs_total aegis_wasm_fuel_total
     aegis_login_password_hashes_total aegis_login_throttled_total aegis_login_lockouts_total
 )

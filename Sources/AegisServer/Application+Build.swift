@@ -134,7 +134,8 @@ public func buildApplication(
     let access = RegistryAccess(operations: operations, tokens: tokens)
     let tls = configuration.tls
     let gate = AccessGate(
-        access: access, publicURL: auth.publicURL, acceptsClientCertificates: tls.clientCAFile != nil, scheme: configuration.scheme)
+        access: access, publicURL: auth.publicURL, acceptsClientCertificates: tls.clientCAFile != nil, scheme: configuration.scheme,
+        metrics: metrics)
 
     // HEAD wherever GET (the /v2 routes answer HEAD themselves; these are the other surfaces).
     let router = Router(context: AegisRequestContext.self, options: .autoGenerateHeadEndpoints)

@@ -26,6 +26,7 @@ import Testing
                     ))
                 // The event counters exist before anything happened; the outbox lag only with a publisher.
                 #expect(text.contains("aegis_events_published_total 0"))
+                #expect(text.contains(#"aegis_access_decisions_total{decision="allow",reason="granted"} 2"#))
                 #expect(!text.contains("aegis_events_outbox_lag_seconds"))
             }
         }

@@ -16,6 +16,8 @@ struct AccessGate: Sendable {
     var acceptsClientCertificates = false
     /// The scheme of the realm derived from `Host` (`https` when the server speaks TLS).
     var scheme = "http"
+    /// Counts each decision (the server's metrics).
+    var metrics: RegistryMetrics?
 
     /// Authenticates and authorizes one request.
     /// - Throws: `AuthChallenge` (401 with a challenge, 403, or 429 for a throttled login).
@@ -31,12 +33,14 @@ struct AccessGate: Sendable {
                 let access = try await access.check(
                     requirement, presented, client: context.clientAddress, requestID: context.id, mountSource: mountSource)
                 if span.isRecording { span.attributes["aegis.decision"] = "allow" }
+                metrics?.accessDecided(allowed: true, reason: "granted")
                 return access
             } catch let refusal as AccessRefusal {
                 if span.isRecording {
                     span.attributes["aegis.decision"] = "deny"
                     span.attributes["aegis.decision.reason"] = "\(refusal.kind)"
                 }
+                metrics?.accessDecided(allowed: false, reason: "\(refusal.kind)")
                 throw challenge(refusal, request: request)
             }
         }

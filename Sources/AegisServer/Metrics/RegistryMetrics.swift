@@ -19,6 +19,7 @@ struct RegistryMetrics: UsageObserver {
     /// The login counts last exported: counters only grow, so a scrape adds what is new.
     private let exportedLogins = Exported(LoginMetrics(throttle: .init(), hashes: 0))
     private let webhookCounters = CollectorCache<WebhookKey, Counter>()
+    private let decisionCounters = CollectorCache<String, Counter>()
     let eventCollectors: EventCollectors
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -105,6 +106,18 @@ struct RegistryMetrics: UsageObserver {
         collectors.runs.increment()
         collectors.fuel.increment(by: Int64(clamping: fuel))
         collectors.duration.record(duration)
+    }
+
+    /// A `/v2` or app request's access decision: allowed, or refused and why (the refusal's kind:
+    /// `authenticationRequired`, `denied`, `invalidToken`, `throttled`, …).
+    func accessDecided(allowed: Bool, reason: String) {
+        decisionCounters.value(reason) {
+            registry.makeCounter(
+                descriptor: .init(
+                    namespace: "aegis", subsystem: "access", metricName: "decisions", unitName: "total",
+                    helpText: "Access decisions on /v2 and apps, by outcome"),
+                labels: [("decision", allowed ? "allow" : "deny"), ("reason", reason)])
+        }.increment()
     }
 
     func observeAnomaly(tenant: TenantID) {
