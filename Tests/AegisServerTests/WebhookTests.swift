@@ -209,6 +209,26 @@ import Testing
         }
     }
 
+    /// A refused connection failed only at the attempt's deadline (the HTTP client retried the
+    /// connection until then): 10 s per attempt to a dead endpoint.
+    @Test func aRefusedConnectionFailsTheAttemptAtOnce() async throws {
+        var registry = try registry()
+        registry.configuration.events.webhookMaxAttempts = 1
+        registry.configuration.events.webhookTimeoutSeconds = 30
+        defer { registry.remove() }
+        let closed = try freePort()
+        try await registry.run { client in
+            let webhook = try await create(client, #"{"url":"http://127.0.0.1:\#(closed)/hook"}"#).json(Created.self)
+            try await client.execute(
+                uri: "/api/v1/tenants/acme/storage/quota", method: .put, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"quota":1000}"#)
+            ) { #expect($0.status == .ok) }
+            #expect(try await eventually { try await deliveries(client, webhook: webhook.id).contains { $0.state == "failed" } })
+            let failed = try #require(try await deliveries(client, webhook: webhook.id).first { $0.state == "failed" })
+            #expect((failed.latencyMs ?? .infinity) < 5000, "failed after \(failed.latencyMs ?? -1) ms")
+        }
+    }
+
     @Test func targetsOnLoopbackPrivateOrLinkLocalAddressesAreRefused() async throws {
         let registry = try registry(allowPrivate: false)
         defer { registry.remove() }

@@ -4,6 +4,7 @@ import AegisWasm
 import Foundation
 import Logging
 import Synchronization
+import Tracing
 
 /// Sends one webhook request (the server's HTTP client; tests pass their own).
 public protocol WebhookTransport: Sendable {
@@ -146,7 +147,11 @@ public struct WebhookDispatcher: Sendable {
         let answer: WebhookAnswer
         do {
             try await targets.check(due.webhook.url)
-            answer = await transport.post(due.webhook.url, headers: headers, body: body, timeout: settings.timeout)
+            // In the trace of the change: an HTTP client that traces makes its span a child of it
+            // (and sends that span's traceparent, of the same trace, in place of the one above).
+            answer = await ServiceContext.$current.withValue(Self.context(of: due.event)) {
+                await transport.post(due.webhook.url, headers: headers, body: body, timeout: settings.timeout)
+            }
         } catch {
             answer = .failed("\(error)")
         }
@@ -154,6 +159,14 @@ public struct WebhookDispatcher: Sendable {
         let seconds = elapsed.milliseconds / 1000
         let delivered = if case .status(let status) = answer, (200..<300).contains(status) { true } else { false }
         observer.webhookAttempt(tenant: due.webhook.tenant, delivered: delivered, duration: elapsed)
+        if !delivered {
+            logger.debug(
+                "a webhook attempt failed",
+                metadata: [
+                    "tenant": "\(due.webhook.tenant)", "webhook": "\(due.webhook.id ?? 0)",
+                    "event": "\(due.event.id ?? 0)", "answer": "\(answer)",
+                ])
+        }
         do {
             let disabled = try await record(due, answer: answer, delivered: delivered, seconds: seconds)
             if disabled {
@@ -163,7 +176,8 @@ public struct WebhookDispatcher: Sendable {
                     metadata: ["tenant": "\(due.webhook.tenant)", "webhook": "\(due.webhook.id ?? 0)"])
             }
         } catch {
-            logger.error("a webhook attempt could not be recorded; it is made again", metadata: ["error": "\(error)"])
+            // Stopping cancels the record too: the attempt is made again after the restart.
+            if !Task.isCancelled { logger.error("a webhook attempt could not be recorded; it is made again", metadata: ["error": "\(error)"]) }
         }
         return delivered
     }
@@ -214,6 +228,18 @@ public struct WebhookDispatcher: Sendable {
             if webhook != before { try tx.updateWebhook(webhook) }
             return disabled
         }
+    }
+
+    /// The trace context of the change that made an event, nil when it was not traced.
+    static func context(of event: OutboxEvent) -> ServiceContext? {
+        guard let traceparent = event.traceparent else { return nil }
+        var context = ServiceContext.topLevel
+        InstrumentationSystem.instrument.extract(["traceparent": traceparent], into: &context, using: DictionaryExtractor())
+        return context
+    }
+
+    struct DictionaryExtractor: Extractor {
+        func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
     }
 
     /// Seconds to wait after the `attempts`-th failure: `firstRetry` doubled per failure, capped, ±20 %.

@@ -19,6 +19,9 @@ final class HTTPWebhookTransport: WebhookTransport {
             if let client = made { return client }
             var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
             configuration.connectionPool.idleTimeout = .seconds(30)
+            // A refused connection fails the attempt at once (the dispatcher retries it later), not
+            // after the client retried the connection until the attempt's deadline.
+            configuration.connectionPool.retryConnectionEstablishment = false
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             made = client
             return client
