@@ -177,11 +177,15 @@ public func buildApplication(
         httpDecoderConfiguration: .init(
             maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
             maxHeaderFieldCount: 100))
+    // One `jobs` leadership for all once-per-cluster work: two leases of one name would be two
+    // sessions contending for one lock, and the second would never lead.
+    let jobs = storage.metadata.leadership("jobs")
     var services =
         extraServices
         + backgroundServices(
-            configuration, operations: operations, storage: storage, tokens: tokens, observer: metrics, logger: logger)
-    services += try eventServices(configuration, store: storage.metadata, targets: operations.webhooks.targets, observer: metrics, logger: logger)
+            configuration, operations: operations, storage: storage, tokens: tokens, jobs: jobs, observer: metrics, logger: logger)
+    services += try eventServices(
+        configuration, store: storage.metadata, targets: operations.webhooks.targets, jobs: jobs, observer: metrics, logger: logger)
     let server: HTTPServerBuilder
     if let certificateFile = tls.certificateFile, let keyFile = tls.keyFile {
         let certificates = try ServerCertificates(certificateFile: certificateFile, keyFile: keyFile, logger: logger)
@@ -214,12 +218,11 @@ public func buildApplication(
 /// leader only: the node holding the store's `jobs` leadership, which another node takes over when
 /// the leader dies. On the embedded store the one node always leads.
 func backgroundServices(
-    _ configuration: AegisConfiguration, operations: Operations, storage: AegisStorage, tokens: TokenService, observer: any UsageObserver,
-    logger: Logger
+    _ configuration: AegisConfiguration, operations: Operations, storage: AegisStorage, tokens: TokenService, jobs lease: any LeaderLease,
+    observer: any UsageObserver, logger: Logger
 ) -> [any Service] {
     let store = storage.metadata
     let metering = operations.metering
-    let lease = store.leadership("jobs")
     let ledger = BatchWriter(metering.ledger, name: "gas charges", logger: logger) { try await store.appendCharges($0) }
     let runs = BatchWriter(operations.runner.runs, name: "run records", logger: logger) { try await RunOperations.write($0, to: store) }
     let audit = BatchWriter(operations.authorization.audit, name: "audit records", logger: logger) { try await store.appendAudit($0) }

@@ -88,6 +88,7 @@ actor PostgresLeaderLease: LeaderLease {
     let key: String
     let logger: Logger
     private var connection: PostgresConnection?
+    private var released = false
 
     init(configuration: PostgresConnection.Configuration, key: String, logger: Logger) {
         self.configuration = configuration
@@ -96,6 +97,7 @@ actor PostgresLeaderLease: LeaderLease {
     }
 
     func acquire() async -> Bool {
+        guard !released else { return false }
         if let connection {
             // Still ours if the connection still answers.
             if (try? await connection.query("SELECT 1", logger: logger).collect()) != nil { return true }
@@ -103,22 +105,31 @@ actor PostgresLeaderLease: LeaderLease {
             self.connection = nil
             logger.warning("lost the leadership with its connection", metadata: ["lease": "\(key)"])
         }
+        let connection: PostgresConnection
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        } catch {
+            logger.warning("could not ask for the leadership", metadata: ["lease": "\(key)", "error": "\(String(reflecting: error))"])
+            return false
+        }
+        // A connection is closed on every path that does not keep it: PostgresNIO traps when one
+        // is dropped open.
+        do {
             let rows = try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(key), 0))", logger: logger).collect()
-            if try rows.first?.decode(Bool.self) == true {
+            if try rows.first?.decode(Bool.self) == true, !released {
                 self.connection = connection
                 logger.info("took the leadership", metadata: ["lease": "\(key)"])
                 return true
             }
-            try? await connection.close()
         } catch {
             logger.warning("could not ask for the leadership", metadata: ["lease": "\(key)", "error": "\(String(reflecting: error))"])
         }
+        try? await connection.close()
         return false
     }
 
     func release() async {
+        released = true
         try? await connection?.close()
         connection = nil
     }

@@ -8,10 +8,10 @@ import NIOSSL
 import ServiceLifecycle
 
 /// The background work of events: the NATS publisher (when configured), the webhook dispatcher
-/// and retention, each on the leader of its own lease.
+/// and retention, each on the leader of its lease (retention on the shared `jobs` one).
 func eventServices(
-    _ configuration: AegisConfiguration, store: any MetadataStore, targets: WebhookTargetPolicy, observer: any EventObserver,
-    logger: Logger
+    _ configuration: AegisConfiguration, store: any MetadataStore, targets: WebhookTargetPolicy, jobs: any LeaderLease,
+    observer: any EventObserver, logger: Logger
 ) throws -> [any Service] {
     let events = configuration.events
     let source = configuration.eventSource
@@ -39,7 +39,6 @@ func eventServices(
             }))
     let retention = EventRetention(
         store: store, retentionDays: events.retentionDays, publishing: events.natsURL != nil, observer: observer, logger: logger)
-    let jobs = store.leadership("jobs")
     services.append(PeriodicService("event retention", every: .seconds(3600), tick: { if await jobs.acquire() { await retention.prune() } }))
     return services
 }

@@ -1,5 +1,6 @@
 import AegisCore
 import Foundation
+import Synchronization
 
 /// What the nodes of one registry must agree on beyond the registry's own records: the
 /// token-signing keys, each tenant's gas balance for the period, and which node is the leader of
@@ -81,13 +82,15 @@ public protocol LeaderLease: Sendable {
     /// Whether this node leads now: takes the leadership when it is free, confirms it when held.
     /// A failure to reach the store counts as not leading (and gives the leadership up).
     func acquire() async -> Bool
-    /// Gives the leadership up (at shutdown).
+    /// Gives the leadership up for good (at shutdown): a later `acquire` returns false, so work
+    /// still winding down on other services cannot take it again and leave it held.
     func release() async
 }
 
-/// The leadership of a store no other process shares: always held.
-public struct SoleLeader: LeaderLease {
+/// The leadership of a store no other process shares: held until released.
+public final class SoleLeader: LeaderLease {
+    private let released = Mutex(false)
     public init() {}
-    public func acquire() async -> Bool { true }
-    public func release() async {}
+    public func acquire() async -> Bool { !released.withLock { $0 } }
+    public func release() async { released.withLock { $0 = true } }
 }

@@ -88,6 +88,12 @@ import Testing
             await first.release()
             #expect(await second.acquire())
             await second.release()
+            // Released is over: work still winding down at shutdown cannot take it again.
+            #expect(await first.acquire() == false)
+            #expect(await second.acquire() == false)
+            let third = store.leadership("fee-market")
+            #expect(await third.acquire())
+            await third.release()
         }
     }
 }
