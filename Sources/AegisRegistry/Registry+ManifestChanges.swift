@@ -7,7 +7,8 @@ extension MetadataTransaction {
     /// layers linked in the repository with the sizes the descriptors give, index entries stored in
     /// it with their sizes and media types. Appends `manifest.pushed` when the manifest is new to
     /// the repository and `tag.moved` for every tag that now points somewhere else.
-    /// - Throws: `MANIFEST_BLOB_UNKNOWN` for a missing reference, `MANIFEST_INVALID` for a mismatch.
+    /// - Throws: `MANIFEST_BLOB_UNKNOWN` for a missing reference, `MANIFEST_INVALID` for a mismatch,
+    ///   `DENIED` (`immutable_tag`) for moving a tag an immutability rule holds.
     func store(_ manifest: ManifestRecord, references: ManifestReferences, tags: [Tag], in repository: RepositoryRecord) throws {
         for blob in Set(references.blobs) {
             guard let size = try linkedBlobSize(repository: repository.id, digest: blob.digest) else {
@@ -33,9 +34,16 @@ extension MetadataTransaction {
             try append(
                 OutboxEvent(tenant: tenant, type: .manifestPushed, subject: "\(repository.name)@\(manifest.digest)", payload: payload, time: now))
         }
+        var rules: [TagPattern]?
         for tag in tags {
             let previous = try tagTarget(repository: repository.id, tag: tag)
             guard previous != manifest.digest else { continue }
+            if previous != nil {
+                // Read only when a tag would move: a first push of a tag needs no rule.
+                let loaded = try rules ?? immutableTagPatterns(of: tenant)
+                rules = loaded
+                try Self.refuseChange(of: [tag], in: repository, rules: loaded, doing: "moved")
+            }
             try setTag(repository: repository.id, tag: tag, digest: manifest.digest)
             var payload: [String: JSONScalar] = ["digest": .string(manifest.digest.description)]
             if let previous { payload["previous"] = .string(previous.description) }
@@ -45,17 +53,23 @@ extension MetadataTransaction {
 
     /// Deletes a manifest with its tags (one `manifest.deleted`, naming the tags) or just a tag
     /// (`tag.removed`). - Returns: whether it existed.
+    /// - Throws: `DENIED` (`immutable_tag`) for a tag an immutability rule holds, or a manifest
+    ///   such a tag points at.
     func delete(_ reference: Reference, in repository: RepositoryRecord) throws -> Bool {
         let tenant = repository.name.tenant
         switch reference {
         case .digest(let digest):
             let tags = try tags(repository: repository.id, pointingAt: digest)
+            if !tags.isEmpty {
+                try Self.refuseChange(of: tags, in: repository, rules: immutableTagPatterns(of: tenant), doing: "deleted with its manifest")
+            }
             guard try deleteManifest(repository: repository.id, digest: digest) else { return false }
             try append(
                 OutboxEvent(
                     tenant: tenant, type: .manifestDeleted, subject: "\(repository.name)@\(digest)",
                     payload: ["tags": .string(tags.map(\.value).joined(separator: ","))], time: now))
         case .tag(let tag):
+            try Self.refuseChange(of: [tag], in: repository, rules: immutableTagPatterns(of: tenant), doing: "deleted")
             guard let digest = try tagTarget(repository: repository.id, tag: tag), try deleteTag(repository: repository.id, tag: tag) else {
                 return false
             }
@@ -65,6 +79,17 @@ extension MetadataTransaction {
                     time: now))
         }
         return true
+    }
+
+    /// A tag matching one of the tenant's immutability rules keeps its manifest for good.
+    private static func refuseChange(of tags: [Tag], in repository: RepositoryRecord, rules: [TagPattern], doing change: String) throws {
+        guard !rules.isEmpty else { return }
+        for tag in tags {
+            guard let rule = rules.first(where: { $0.matches(tag) }) else { continue }
+            throw RegistryError(
+                .denied, "tag '\(tag)' of \(repository.name) is immutable (rule '\(rule)') and cannot be \(change)",
+                detail: ["reason": "immutable_tag", "rule": rule.value, "tag": tag.value])
+        }
     }
 
     /// A descriptor whose size or media type disagrees with what is stored would make clients

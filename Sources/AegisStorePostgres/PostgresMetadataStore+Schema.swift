@@ -304,6 +304,7 @@ extension PostgresMetadataStore {
             """
         ),
         ("v15-outbox-traceparent", "ALTER TABLE outbox ADD COLUMN traceparent text COLLATE \"C\";"),
+        ("v16-immutable-tags", "ALTER TABLE tenants ADD COLUMN immutable_tags text;"),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

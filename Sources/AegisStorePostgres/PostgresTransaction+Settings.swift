@@ -16,6 +16,16 @@ extension PostgresTransaction {
         }
     }
 
+    func immutableTagPatterns(of tenant: TenantID) throws -> [TagPattern] {
+        TagPatterns.decode(try value("SELECT immutable_tags FROM tenants WHERE name = \(tenant.value)", as: String.self))
+    }
+
+    func setImmutableTagPatterns(_ patterns: [TagPattern], of tenant: TenantID) throws {
+        guard try execute("UPDATE tenants SET immutable_tags = \(try TagPatterns.encode(patterns)) WHERE name = \(tenant.value)") > 0 else {
+            throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+        }
+    }
+
     func insertRuns(_ runs: [RunRecord]) throws {
         for run in runs {
             try execute(

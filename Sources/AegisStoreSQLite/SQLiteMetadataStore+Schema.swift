@@ -289,6 +289,10 @@ extension SQLiteMetadataStore {
             // The span that made an event's change, carried to NATS and webhooks.
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN traceparent TEXT")
         }
+        migrator.registerMigration("v16-immutable-tags") { db in
+            // A tenant's immutability rules: a JSON array of tag patterns.
+            try db.execute(sql: "ALTER TABLE tenants ADD COLUMN immutable_tags TEXT")
+        }
         return migrator
     }
 }

@@ -18,6 +18,16 @@ extension SQLiteTransaction {
         guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
     }
 
+    func immutableTagPatterns(of tenant: TenantID) throws -> [TagPattern] {
+        let json = try String.fetchOne(db.cachedStatement(sql: "SELECT immutable_tags FROM tenants WHERE name = ?"), arguments: [tenant.value])
+        return TagPatterns.decode(json)
+    }
+
+    func setImmutableTagPatterns(_ patterns: [TagPattern], of tenant: TenantID) throws {
+        try db.execute(sql: "UPDATE tenants SET immutable_tags = ? WHERE name = ?", arguments: [try TagPatterns.encode(patterns), tenant.value])
+        guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
+    }
+
     func insertRuns(_ runs: [RunRecord]) throws {
         guard !runs.isEmpty else { return }
         let statement = try db.cachedStatement(

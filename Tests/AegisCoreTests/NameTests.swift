@@ -46,3 +46,21 @@ import Testing
         #expect(throws: RegistryError.self) { try TenantID(String(repeating: "a", count: 65)) }
     }
 }
+
+@Suite struct TagPatternTests {
+    @Test(arguments: [
+        ("v*", "v1.2.3", true), ("v*", "v", true), ("v*", "latest", false), ("*", "anything", true), ("latest", "latest", true),
+        ("latest", "latest2", false), ("release-?.*", "release-1.4", true), ("release-?.*", "release-12.4", false),
+        ("*-prod", "api-prod", true), ("*-prod", "api-prod-2", false), ("a*b*c", "aXbYc", true), ("a*b*c", "aXbY", false),
+        ("*.*.*", "1.2.3", true), ("*.*.*", "1.2", false),
+    ])
+    func patternsMatchTags(pattern: String, tag: String, expected: Bool) throws {
+        #expect(try TagPattern(pattern).matches(try Tag(tag)) == expected)
+    }
+
+    @Test func patternsWithCharactersNoTagHasAreRefused() {
+        for bad in ["", "v/1", "v 1", String(repeating: "a", count: 129), "ü*"] {
+            #expect(throws: RegistryError.self) { try TagPattern(bad) }
+        }
+    }
+}

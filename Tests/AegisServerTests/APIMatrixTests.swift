@@ -44,6 +44,10 @@ import Testing
             Endpoint(
                 name: "visibility", method: .put, path: "tenants/acme/visibility", body: #"{"repository":"app","public":true}"#, tooSmall: "bob",
                 rightUser: "alice", success: .ok),
+            Endpoint(name: "immutability", method: .get, path: "tenants/acme/immutability", tooSmall: "", rightUser: "rita", success: .ok),
+            Endpoint(
+                name: "set immutability", method: .put, path: "tenants/acme/immutability", body: #"{"tagPatterns":["v*"]}"#, tooSmall: "bob",
+                rightUser: "alice", success: .ok),
             Endpoint(name: "audit", method: .get, path: "tenants/acme/audit", tooSmall: "bob", rightUser: "alice", success: .ok),
             Endpoint(name: "delete tenant", method: .delete, path: "tenants/acme", tooSmall: "bob", rightUser: "alice", success: .conflict),
         ]

@@ -43,6 +43,8 @@ import Testing
             (.put, "tenants/initech/gas/budget", #"{"budget":-1}"#, .badRequest, nil),
             (.put, "tenants/initech/gas/max-price", #"{"maxPrice":5}"#, .ok, "gas.max_price_changed tenant:initech"),
             (.put, "tenants/initech/storage/quota", #"{"quota":1000}"#, .ok, "storage.quota_changed tenant:initech"),
+            (.put, "tenants/initech/immutability", #"{"tagPatterns":["v*"]}"#, .ok, "tenant.immutability_changed tenant:initech"),
+            (.put, "tenants/initech/immutability", #"{"tagPatterns":["v/1"]}"#, .badRequest, nil),
             (.delete, "tenants/initech/members/carol", nil, .noContent, "member.removed user:carol"),
             (.delete, "tenants/initech/members/carol", nil, .notFound, nil),
             (.delete, "users/carol", nil, .noContent, "user.deleted user:carol"),

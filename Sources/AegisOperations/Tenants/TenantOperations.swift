@@ -3,7 +3,7 @@ import AegisCore
 import AegisStore
 import Foundation
 
-/// Tenants and the visibility of their repositories.
+/// Tenants, the visibility of their repositories and their immutable tags.
 public struct TenantOperations: Sendable {
     let store: any MetadataStore
     let authorization: Authorization
@@ -72,5 +72,43 @@ public struct TenantOperations: Sendable {
         }
         publicRepositories.forget(name)
         return name
+    }
+
+    /// Most immutability rules a tenant may have: each is checked on every tag move and delete.
+    public static let maxImmutableTagPatterns = 64
+
+    /// The tenant's immutability rules: tags matching one cannot be moved to another manifest or
+    /// deleted, nor can the manifest they point at (anyone who may pull).
+    public func immutableTags(of tenant: TenantID, _ caller: Caller) async throws -> [TagPattern] {
+        try await authorization.require(.pull, in: tenant, caller)
+        return try await store.transaction { tx in
+            guard try tx.tenant(tenant) != nil else { throw OperationError.notFound("tenant '\(tenant)' does not exist") }
+            return try tx.immutableTagPatterns(of: tenant)
+        }
+    }
+
+    /// Replaces the tenant's immutability rules (owners); tags already pushed become immutable at
+    /// once. - Throws: `invalid_request` for a malformed pattern or too many.
+    public func setImmutableTags(_ patterns: [String], of tenant: TenantID, _ caller: Caller) async throws -> [TagPattern] {
+        try await authorization.require(.manageTenant, in: tenant, caller)
+        guard patterns.count <= Self.maxImmutableTagPatterns else {
+            throw OperationError.invalid("at most \(Self.maxImmutableTagPatterns) tag patterns")
+        }
+        return try await OperationError.translating {
+            var unique: [TagPattern] = []
+            for pattern in patterns {
+                let rule = try TagPattern(pattern)
+                if !unique.contains(rule) { unique.append(rule) }
+            }
+            let rules = unique
+            try await store.transaction { tx in
+                try tx.setImmutableTagPatterns(rules, of: tenant)
+                try tx.append(
+                    OutboxEvent(
+                        tenant: tenant, type: .immutabilityChanged, subject: "tenant:\(tenant)",
+                        payload: ["tagPatterns": .string(rules.map(\.value).joined(separator: ","))], time: tx.now))
+            }
+            return rules
+        }
     }
 }

@@ -32,7 +32,26 @@ extension APIController {
             let name = try await operations.tenants.setVisibility(body.repository, in: tenant, public: body.public, caller)
             return try json(VisibilityView(repository: name.value, public: body.public))
         }
+        api.get("tenants/:tenant/immutability") { request, context in
+            let caller = try await caller(request, context)
+            let tenant = try tenantParameter(context)
+            return try json(Immutability(tagPatterns: try await operations.tenants.immutableTags(of: tenant, caller).map(\.value)))
+        }
+        api.put("tenants/:tenant/immutability") { request, context in
+            let caller = try await caller(request, context)
+            let tenant = try tenantParameter(context)
+            let body = try await decode(Immutability.self, from: request)
+            return try json(
+                Immutability(tagPatterns: try await operations.tenants.setImmutableTags(body.tagPatterns, of: tenant, caller).map(\.value)))
+        }
     }
+}
+
+/// A tenant's immutability rules: tags matching a pattern (`*` any run, `?` one character) cannot
+/// be moved or deleted, nor their manifests.
+struct Immutability: APIRequestBody, Encodable {
+    static let fields: Set<String> = ["tagPatterns"]
+    var tagPatterns: [String]
 }
 
 struct TenantView: Encodable {

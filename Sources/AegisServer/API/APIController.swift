@@ -26,6 +26,7 @@ struct APIController: Sendable {
     static let routes: [(String, [HTTPRequest.Method])] = [
         ("/api/v1/openapi.json", [.get, .head]), ("/api/v1/me", [.get, .head]), ("/api/v1/tenants", [.get, .head, .post]),
         ("/api/v1/tenants/:tenant", [.get, .head, .delete]), ("/api/v1/tenants/:tenant/visibility", [.put]),
+        ("/api/v1/tenants/:tenant/immutability", [.get, .head, .put]),
         ("/api/v1/tenants/:tenant/members", [.get, .head]), ("/api/v1/tenants/:tenant/members/:user", [.put, .delete]),
         ("/api/v1/tenants/:tenant/robots", [.get, .head, .post]), ("/api/v1/tenants/:tenant/robots/:robot", [.delete]),
         ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),

@@ -63,6 +63,7 @@ public struct OutboxEvent: Sendable, Hashable {
         public static let budgetChanged = Kind(rawValue: "gas.budget_changed")
         public static let maxPriceChanged = Kind(rawValue: "gas.max_price_changed")
         public static let quotaChanged = Kind(rawValue: "storage.quota_changed")
+        public static let immutabilityChanged = Kind(rawValue: "tenant.immutability_changed")
         public static let runFinished = Kind(rawValue: "run.finished")
         public static let appDeployed = Kind(rawValue: "app.deployed")
         public static let appUndeployed = Kind(rawValue: "app.undeployed")
@@ -75,6 +76,7 @@ public struct OutboxEvent: Sendable, Hashable {
         public static let known: [Kind] = [
             .tenantCreated,
             .tenantDeleted,
+            .immutabilityChanged,
             .repositoryCreated,
             .visibilityChanged,
             .blobLinked,

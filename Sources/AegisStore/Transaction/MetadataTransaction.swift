@@ -101,6 +101,14 @@ public protocol MetadataTransaction {
     /// - Returns: whether an unrevoked robot of that name existed.
     func revokeRobot(_ name: String, in tenant: TenantID) throws -> Bool
 
+    // MARK: Immutability
+
+    /// The tenant's immutable tag patterns (tags matching one cannot move or be deleted); empty
+    /// for an unknown tenant.
+    func immutableTagPatterns(of tenant: TenantID) throws -> [TagPattern]
+    /// - Throws: `StoreError.notFound` for an unknown tenant.
+    func setImmutableTagPatterns(_ patterns: [TagPattern], of tenant: TenantID) throws
+
     // MARK: Gas settings
 
     /// - Throws: `StoreError.notFound` for an unknown tenant.

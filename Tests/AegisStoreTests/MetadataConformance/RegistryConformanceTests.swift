@@ -24,6 +24,22 @@ import Testing
     }
 
     @Test(arguments: MetadataDriver.all)
+    func immutabilityRulesAreKeptPerTenantInOrder(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            #expect(try await store.transaction { try $0.immutableTagPatterns(of: acme) }.isEmpty)
+            let rules = try ["v*", "release-?", "latest"].map(TagPattern.init)
+            try await store.transaction { try $0.setImmutableTagPatterns(rules, of: acme) }
+            #expect(try await store.transaction { try $0.immutableTagPatterns(of: acme) } == rules)
+            #expect(try await store.transaction { try $0.immutableTagPatterns(of: globex) }.isEmpty)
+            try await store.transaction { try $0.setImmutableTagPatterns([], of: acme) }
+            #expect(try await store.transaction { try $0.immutableTagPatterns(of: acme) }.isEmpty)
+            await #expect { try await store.transaction { try $0.setImmutableTagPatterns(rules, of: TenantID("nobody")) } } throws: {
+                ($0 as? StoreError)?.code == .notFound
+            }
+        }
+    }
+
+    @Test(arguments: MetadataDriver.all)
     func repositoriesNeedTheirTenantAndAreListedWithFilters(driver: MetadataDriver) async throws {
         try await driver.with { store in
             await #expect { _ = try await store.repository(named: "ghost/app") } throws: { ($0 as? StoreError)?.code == .notFound }
