@@ -164,6 +164,8 @@ extension AegisConfiguration {
         Setting("uploads.sweep_interval_seconds", "AEGIS_UPLOAD_SWEEP_INTERVAL_SECONDS") {
             $0.uploadSweepIntervalSeconds = try $1.int(in: 1...86400)
         },
+        Setting("gc.interval_seconds", "AEGIS_GC_INTERVAL_SECONDS") { $0.gcIntervalSeconds = try $1.int(in: 0...(7 * 86400)) },
+        Setting("gc.grace_seconds", "AEGIS_GC_GRACE_SECONDS") { $0.gcGraceSeconds = try $1.int(in: 1...(30 * 86400)) },
     ]
 
     mutating func apply(toml text: String) throws {

@@ -43,6 +43,11 @@ public struct AegisConfiguration: Sendable, Hashable {
     /// Age in seconds after which blob bytes that no metadata refers to are removed (what a crash
     /// while finishing an upload leaves when its client never returns); swept this often too.
     public var orphanBlobGraceSeconds: Int = 3600
+    /// Seconds between garbage collections on the leader (0: only `aegisguard gc`).
+    public var gcIntervalSeconds: Int = 3600
+    /// Seconds a blob link nothing references outlives its last use (upload, mount, HEAD) before
+    /// garbage collection removes it: longer than any push takes from its HEADs to its manifest.
+    public var gcGraceSeconds: Int = 3600
     /// Identity and tokens.
     public var auth = AuthSettings()
     /// TLS and mutual TLS.

@@ -1,17 +1,27 @@
 import AegisCore
 import AegisStore
+import Foundation
 import NIOCore
 import Tracing
 
 extension Registry {
     /// The size of a blob visible in the repository.
+    /// - Parameter renewingLease: The caller checks the blob exists before naming it in a manifest
+    ///   (a HEAD): the link's lease is renewed when a quarter of `blobLease` old, so garbage
+    ///   collection leaves it for the push that follows.
     /// - Throws: `NAME_UNKNOWN` for an unknown repository, `BLOB_UNKNOWN` when the repository does
     ///   not link the blob (whether or not another repository does).
-    public func blobSize(_ digest: Digest, in name: RepositoryName) async throws -> Int64 {
+    public func blobSize(_ digest: Digest, in name: RepositoryName, renewingLease: Bool = false) async throws -> Int64 {
         let repository = try await existingRepository(name)
-        guard let size = try await metadata.linkedBlobSize(repository: repository.id, digest: digest) else {
-            throw Self.blobUnknown(digest)
+        let size: Int64?
+        if renewingLease {
+            let now = Date()
+            size = try await metadata.linkedBlobSize(
+                repository: repository.id, digest: digest, refreshingLeaseBefore: now.addingTimeInterval(-blobLease / 4), now: now)
+        } else {
+            size = try await metadata.linkedBlobSize(repository: repository.id, digest: digest)
         }
+        guard let size else { throw Self.blobUnknown(digest) }
         return size
     }
 

@@ -25,7 +25,7 @@ extension MetadataTransaction {
             try Self.check(child, size: stored.size, mediaType: stored.mediaType)
         }
         let isNew = try manifestSummary(repository: repository.id, digest: manifest.digest) == nil
-        try insertManifest(repository: repository.id, manifest)
+        try insertManifest(repository: repository.id, manifest, blobs: Set(references.blobs.map(\.digest)))
         let tenant = repository.name.tenant
         if isNew {
             var payload: [String: JSONScalar] = ["mediaType": .string(manifest.mediaType), "size": .integer(manifest.size)]

@@ -15,15 +15,21 @@ public struct Registry: Sendable {
     public let blobs: any BlobStore
     /// The limits enforced.
     public let limits: RegistryLimits
+    /// How long a link to a blob outlives its last use when nothing references it: garbage
+    /// collection's grace. A HEAD renews a lease a quarter of this old.
+    public let blobLease: TimeInterval
     let uploadStates: UploadStates
     let repositories: RepositoryCache
     let logger: Logger
 
     /// Creates a registry over two stores.
-    public init(metadata: any MetadataStore, blobs: any BlobStore, limits: RegistryLimits = .default, logger: Logger) {
+    public init(
+        metadata: any MetadataStore, blobs: any BlobStore, limits: RegistryLimits = .default, blobLease: TimeInterval = 3600, logger: Logger
+    ) {
         self.metadata = metadata
         self.blobs = blobs
         self.limits = limits
+        self.blobLease = blobLease
         self.uploadStates = UploadStates()
         self.repositories = RepositoryCache()
         self.logger = logger

@@ -67,7 +67,9 @@ public struct AegisStorage: Sendable {
 public func buildOperations(
     _ configuration: AegisConfiguration, storage: AegisStorage, logger: Logger, observer: any UsageObserver = NoUsageObserver()
 ) -> Operations {
-    let registry = Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger)
+    let registry = Registry(
+        metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, blobLease: TimeInterval(configuration.gcGraceSeconds),
+        logger: logger)
     let auth = configuration.auth
     let oidc =
         auth.oidcIssuers.isEmpty
@@ -183,7 +185,8 @@ public func buildApplication(
     var services =
         extraServices
         + backgroundServices(
-            configuration, operations: operations, storage: storage, tokens: tokens, jobs: jobs, observer: metrics, logger: logger)
+            configuration, operations: operations, storage: storage, tokens: tokens, jobs: jobs, observer: metrics, collection: metrics,
+            logger: logger)
     services += try eventServices(
         configuration, store: storage.metadata, targets: operations.webhooks.targets, jobs: jobs, observer: metrics, logger: logger)
     let server: HTTPServerBuilder
@@ -214,12 +217,12 @@ public func buildApplication(
 /// The background work of one server, each job on its own period (see `PeriodicService`).
 ///
 /// Every node flushes its own buffers and follows the change feed. Work that must happen once per
-/// cluster (the fee-market interval, storage accrual, audit retention, upload expiry) runs on the
-/// leader only: the node holding the store's `jobs` leadership, which another node takes over when
-/// the leader dies. On the embedded store the one node always leads.
+/// cluster (the fee-market interval, storage accrual, audit retention, upload expiry, garbage
+/// collection) runs on the leader only: the node holding the store's `jobs` leadership, which
+/// another node takes over when the leader dies. On the embedded store the one node always leads.
 func backgroundServices(
     _ configuration: AegisConfiguration, operations: Operations, storage: AegisStorage, tokens: TokenService, jobs lease: any LeaderLease,
-    observer: any UsageObserver, logger: Logger
+    observer: any UsageObserver, collection: any CollectionObserver, logger: Logger
 ) -> [any Service] {
     let store = storage.metadata
     let metering = operations.metering
@@ -259,6 +262,14 @@ func backgroundServices(
                 }
             }, atShutdown: { await lease.release() }),
     ]
+    if configuration.gcIntervalSeconds > 0 {
+        let collector = GarbageCollection(
+            registry: operations.registry, grace: TimeInterval(configuration.gcGraceSeconds), observer: collection, logger: logger)
+        services.append(
+            PeriodicService(
+                "garbage collection", every: .seconds(configuration.gcIntervalSeconds), tickFirst: false,
+                tick: { if await lease.acquire() { await collector.run() } }))
+    }
     if configuration.gas.metering {
         let accrual = StorageAccrual(metering: metering, store: store, logger: logger)
         let seconds = configuration.gas.storageAccrualSeconds

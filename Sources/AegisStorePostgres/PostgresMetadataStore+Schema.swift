@@ -305,6 +305,36 @@ extension PostgresMetadataStore {
         ),
         ("v15-outbox-traceparent", "ALTER TABLE outbox ADD COLUMN traceparent text COLLATE \"C\";"),
         ("v16-immutable-tags", "ALTER TABLE tenants ADD COLUMN immutable_tags text;"),
+        (
+            // Garbage collection: each link's lease, and the blobs each manifest references (read
+            // back from the stored manifests once, here; escaped NULs, which jsonb refuses and no
+            // digest holds, are dropped first).
+            "v17-collection",
+            """
+            ALTER TABLE blob_links ADD COLUMN used_at double precision NOT NULL DEFAULT 0;
+            UPDATE blob_links SET used_at = created_at;
+            CREATE TABLE manifest_blobs(
+                repository_id bigint NOT NULL,
+                manifest text COLLATE "C" NOT NULL,
+                digest text COLLATE "C" NOT NULL,
+                PRIMARY KEY(repository_id, manifest, digest),
+                FOREIGN KEY(repository_id, manifest) REFERENCES manifests(repository_id, digest) ON DELETE CASCADE);
+            CREATE INDEX manifest_blobs_digest ON manifest_blobs(repository_id, digest);
+            WITH bodies AS (
+                SELECT repository_id, digest, replace(convert_from(content, 'UTF8'), '\\u0000', '')::jsonb AS body FROM manifests)
+            INSERT INTO manifest_blobs(repository_id, manifest, digest)
+            SELECT repository_id, digest, body->'config'->>'digest' FROM bodies WHERE jsonb_typeof(body->'config'->'digest') = 'string'
+            UNION
+            SELECT repository_id, digest, e->>'digest' FROM bodies,
+                jsonb_array_elements(CASE jsonb_typeof(body->'layers') WHEN 'array' THEN body->'layers' ELSE '[]'::jsonb END) e
+            WHERE jsonb_typeof(e->'digest') = 'string'
+            UNION
+            SELECT repository_id, digest, e->>'digest' FROM bodies,
+                jsonb_array_elements(CASE jsonb_typeof(body->'blobs') WHEN 'array' THEN body->'blobs' ELSE '[]'::jsonb END) e
+            WHERE jsonb_typeof(e->'digest') = 'string'
+            ON CONFLICT DO NOTHING;
+            """
+        ),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

@@ -12,7 +12,7 @@ extension PostgresTransaction {
             }
     }
 
-    func insertManifest(repository: Int64, _ manifest: ManifestRecord) throws {
+    func insertManifest(repository: Int64, _ manifest: ManifestRecord, blobs: Set<Digest>) throws {
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder.outbox.encode($0), as: UTF8.self) }
         try execute(
             """
@@ -20,6 +20,13 @@ extension PostgresTransaction {
             VALUES (\(repository), \(manifest.digest.description), \(manifest.mediaType), \(manifest.size), \(manifest.artifactType),
                     \(manifest.subject?.description), \(annotations), \(manifest.content), \(timestamp))
             ON CONFLICT(repository_id, digest) DO UPDATE SET media_type = excluded.media_type
+            """)
+        guard !blobs.isEmpty else { return }
+        try execute(
+            """
+            INSERT INTO manifest_blobs(repository_id, manifest, digest)
+            SELECT \(repository), \(manifest.digest.description), unnest(\(blobs.map(\.description)))
+            ON CONFLICT DO NOTHING
             """)
     }
 

@@ -63,10 +63,14 @@ extension PostgresTransaction {
             "INSERT INTO blobs(digest, size, created_at) VALUES (\(digest.description), \(size), \(timestamp)) ON CONFLICT(digest) DO NOTHING")
         let added = try execute(
             """
-            INSERT INTO blob_links(repository_id, digest, created_at) VALUES (\(repository), \(digest.description), \(timestamp))
+            INSERT INTO blob_links(repository_id, digest, created_at, used_at) VALUES (\(repository), \(digest.description), \(timestamp), \(timestamp))
             ON CONFLICT(repository_id, digest) DO NOTHING
             """)
-        guard added > 0 else { return false }
+        guard added > 0 else {
+            // Linked already: linking again (an upload or mount of the same blob) renews the lease.
+            try execute("UPDATE blob_links SET used_at = \(timestamp) WHERE repository_id = \(repository) AND digest = \(digest.description)")
+            return false
+        }
         if !linkedBefore { try count(size, forTenantOf: repository) }
         return true
     }
@@ -101,5 +105,28 @@ extension PostgresTransaction {
 
     func deleteUpload(_ id: UploadID) throws {
         try execute("DELETE FROM uploads WHERE id = \(id.value)")
+    }
+
+    func collectLink(_ key: LinkKey, usedBefore cutoff: Date) throws -> Bool {
+        let size = try value(
+            """
+            DELETE FROM blob_links l USING blobs b
+            WHERE l.repository_id = \(key.repository) AND l.digest = \(key.digest.description) AND b.digest = l.digest
+            AND l.used_at < \(cutoff.timeIntervalSince1970)
+            AND NOT EXISTS (SELECT 1 FROM manifest_blobs m WHERE m.repository_id = l.repository_id AND m.digest = l.digest)
+            RETURNING b.size
+            """, as: Int64.self)
+        guard let size else { return false }
+        if try !tenantLinks(repository: key.repository, digest: key.digest) { try count(-size, forTenantOf: key.repository) }
+        return true
+    }
+
+    func collectBlob(_ digest: Digest) throws -> Bool {
+        try execute(
+            """
+            DELETE FROM blobs b WHERE b.digest = \(digest.description)
+            AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest)
+            AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = b.digest)
+            """) > 0
     }
 }

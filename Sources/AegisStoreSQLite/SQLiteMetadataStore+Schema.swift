@@ -293,6 +293,34 @@ extension SQLiteMetadataStore {
             // A tenant's immutability rules: a JSON array of tag patterns.
             try db.execute(sql: "ALTER TABLE tenants ADD COLUMN immutable_tags TEXT")
         }
+        migrator.registerMigration("v17-collection") { db in
+            // Garbage collection: each link's lease, and the blobs each manifest references (read
+            // back from the stored manifests once, here; written with every manifest from now on).
+            try db.execute(
+                sql: """
+                    ALTER TABLE blob_links ADD COLUMN used_at REAL NOT NULL DEFAULT 0;
+                    UPDATE blob_links SET used_at = created_at;
+                    CREATE TABLE manifest_blobs(
+                        repository_id INTEGER NOT NULL,
+                        manifest TEXT NOT NULL,
+                        digest TEXT NOT NULL,
+                        PRIMARY KEY(repository_id, manifest, digest),
+                        FOREIGN KEY(repository_id, manifest) REFERENCES manifests(repository_id, digest) ON DELETE CASCADE
+                    ) WITHOUT ROWID;
+                    CREATE INDEX manifest_blobs_digest ON manifest_blobs(repository_id, digest);
+                    WITH bodies(repository_id, digest, body) AS (
+                        SELECT repository_id, digest, CAST(content AS TEXT) FROM manifests WHERE json_valid(CAST(content AS TEXT)))
+                    INSERT OR IGNORE INTO manifest_blobs(repository_id, manifest, digest)
+                    SELECT repository_id, digest, json_extract(body, '$.config.digest') FROM bodies
+                    WHERE json_type(body, '$.config.digest') = 'text'
+                    UNION ALL
+                    SELECT repository_id, digest, json_extract(j.value, '$.digest') FROM bodies, json_each(body, '$.layers') j
+                    WHERE json_type(body, '$.layers') = 'array' AND json_type(j.value, '$.digest') = 'text'
+                    UNION ALL
+                    SELECT repository_id, digest, json_extract(j.value, '$.digest') FROM bodies, json_each(body, '$.blobs') j
+                    WHERE json_type(body, '$.blobs') = 'array' AND json_type(j.value, '$.digest') = 'text';
+                    """)
+        }
         return migrator
     }
 }

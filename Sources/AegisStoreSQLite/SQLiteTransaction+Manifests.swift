@@ -11,7 +11,7 @@ extension SQLiteTransaction {
         ).map { (size: $0["size"], mediaType: $0["media_type"]) }
     }
 
-    func insertManifest(repository: Int64, _ manifest: ManifestRecord) throws {
+    func insertManifest(repository: Int64, _ manifest: ManifestRecord, blobs: Set<Digest>) throws {
         let annotations = try manifest.annotations.map { String(decoding: try JSONEncoder.outbox.encode($0), as: UTF8.self) }
         try db.execute(
             sql: """
@@ -23,6 +23,9 @@ extension SQLiteTransaction {
                 repository, manifest.digest.description, manifest.mediaType, manifest.size, manifest.artifactType,
                 manifest.subject?.description, annotations, manifest.content, timestamp,
             ])
+        let reference = try db.cachedStatement(
+            sql: "INSERT INTO manifest_blobs(repository_id, manifest, digest) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+        for blob in blobs { try reference.execute(arguments: [repository, manifest.digest.description, blob.description]) }
     }
 
     func tagTarget(repository: Int64, tag: Tag) throws -> Digest? {

@@ -61,9 +61,18 @@ extension SQLiteTransaction {
             sql: "INSERT INTO blobs(digest, size, created_at) VALUES (?, ?, ?) ON CONFLICT(digest) DO NOTHING",
             arguments: [digest.description, size, timestamp])
         try db.execute(
-            sql: "INSERT INTO blob_links(repository_id, digest, created_at) VALUES (?, ?, ?) ON CONFLICT(repository_id, digest) DO NOTHING",
-            arguments: [repository, digest.description, timestamp])
-        guard db.changesCount > 0 else { return false }
+            sql: """
+                INSERT INTO blob_links(repository_id, digest, created_at, used_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(repository_id, digest) DO NOTHING
+                """,
+            arguments: [repository, digest.description, timestamp, timestamp])
+        guard db.changesCount > 0 else {
+            // Linked already: linking again (an upload or mount of the same blob) renews the lease.
+            try db.execute(
+                sql: "UPDATE blob_links SET used_at = ? WHERE repository_id = ? AND digest = ?",
+                arguments: [timestamp, repository, digest.description])
+            return false
+        }
         if !linkedBefore { try SQLiteMetadataStore.countLink(db, repository: repository, size: size) }
         return true
     }
@@ -95,5 +104,28 @@ extension SQLiteTransaction {
 
     func deleteUpload(_ id: UploadID) throws {
         try db.execute(sql: "DELETE FROM uploads WHERE id = ?", arguments: [id.value])
+    }
+
+    func collectLink(_ key: LinkKey, usedBefore cutoff: Date) throws -> Bool {
+        try db.execute(
+            sql: """
+                DELETE FROM blob_links WHERE repository_id = ? AND digest = ? AND used_at < ?
+                AND NOT EXISTS (SELECT 1 FROM manifest_blobs m WHERE m.repository_id = blob_links.repository_id AND m.digest = blob_links.digest)
+                """,
+            arguments: [key.repository, key.digest.description, cutoff.timeIntervalSince1970])
+        guard db.changesCount > 0 else { return false }
+        try SQLiteMetadataStore.countUnlink(db, repository: key.repository, digest: key.digest)
+        return true
+    }
+
+    func collectBlob(_ digest: Digest) throws -> Bool {
+        try db.execute(
+            sql: """
+                DELETE FROM blobs WHERE digest = ?
+                AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = blobs.digest)
+                AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = blobs.digest)
+                """,
+            arguments: [digest.description])
+        return db.changesCount > 0
     }
 }

@@ -1,8 +1,10 @@
 import AegisCore
 import AegisStore
-import AegisStoreSQLite
 import Foundation
+import GRDB
 import Testing
+
+@testable import AegisStoreSQLite
 
 /// What only the SQLite driver has (the shared behaviour is in MetadataConformance).
 @Suite struct SQLiteMetadataStoreTests {
@@ -18,5 +20,38 @@ import Testing
         #expect(try await reopened.tenant(acme) != nil)
         #expect(try await reopened.events(after: nil, limit: 10).map(\.type) == [.tenantCreated])
         try reopened.close()
+    }
+
+    @Test func migrationSeventeenReadsTheReferencesOfStoredManifests() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.path + "/meta.sqlite"
+        let (config, layer, loose) = (digest("config"), digest("layer"), digest("loose"))
+        do {
+            // A database as v16 left it: links, and a manifest that references two of them.
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteMetadataStore.migrator.migrate(queue, upTo: "v16-immutable-tags")
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO tenants(name, created_at) VALUES ('acme', 0)")
+                try db.execute(sql: "INSERT INTO repositories(id, name, tenant, created_at) VALUES (1, 'acme/app', 'acme', 0)")
+                for blob in [config, layer, loose] {
+                    try db.execute(sql: "INSERT INTO blobs(digest, size, created_at) VALUES (?, 1, 0)", arguments: [blob.description])
+                    try db.execute(
+                        sql: "INSERT INTO blob_links(repository_id, digest, created_at) VALUES (1, ?, 5)", arguments: [blob.description])
+                }
+                let body = #"{"schemaVersion":2,"config":{"digest":"\#(config)"},"layers":[{"digest":"\#(layer)"},{"size":3}]}"#
+                try db.execute(
+                    sql: "INSERT INTO manifests(repository_id, digest, media_type, size, content, created_at) VALUES (1, 'sha256:m', 't', 1, ?, 0)",
+                    arguments: [Data(body.utf8)])
+                try db.execute(
+                    sql: "INSERT INTO manifests(repository_id, digest, media_type, size, content, created_at) VALUES (1, 'sha256:x', 't', 1, ?, 0)",
+                    arguments: [Data("not json".utf8)])
+            }
+        }
+        let store = try SQLiteMetadataStore(path: path)
+        defer { try? store.close() }
+        let links = try await store.collectableLinks(usedBefore: Date(), after: nil, limit: 10)
+        #expect(links.map(\.key.digest) == [loose])
+        #expect(links.first?.usedAt == Date(timeIntervalSince1970: 5))
     }
 }

@@ -2,6 +2,7 @@ import AegisAuth
 import AegisCore
 import AegisGas
 import AegisOperations
+import AegisRegistry
 import AegisStore
 import Foundation
 import Prometheus
@@ -340,4 +341,28 @@ struct WasmRunCollectors: Sendable {
 struct GasKey: Hashable, Sendable {
     let tenant: TenantID
     let operation: GasOperation
+}
+
+extension RegistryMetrics: CollectionObserver {
+    func collected(_ report: CollectionReport?, duration: Duration) {
+        func counter(_ name: String, _ help: String) -> Counter {
+            registry.makeCounter(descriptor: .init(namespace: "aegis", subsystem: "gc", metricName: name, unitName: "total", helpText: help))
+        }
+        guard let report else {
+            counter("failures", "Garbage collections that failed (the next one tries again)").increment()
+            return
+        }
+        counter("runs", "Garbage collections finished").increment()
+        counter("links_removed", "Blob links garbage collection removed").increment(by: Int64(report.linksRemoved))
+        counter("blobs_removed", "Blobs garbage collection removed, bytes and all").increment(by: Int64(report.blobsRemoved))
+        registry.makeCounter(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "gc", metricName: "freed", unitName: "bytes_total", helpText: "Bytes garbage collection freed")
+        ).increment(by: report.bytesFreed)
+        registry.makeGauge(
+            descriptor: .init(
+                namespace: "aegis", subsystem: "gc", metricName: "last_duration", unitName: "seconds",
+                helpText: "How long the last garbage collection took")
+        ).set(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
 }

@@ -9,7 +9,7 @@ import Hummingbird
 
 extension RegistryController {
     func getBlob(_ digest: Digest, in name: RepositoryName, request: Request, context: AegisRequestContext) async throws -> Response {
-        let size = try await registry.blobSize(digest, in: name)
+        let size = try await registry.blobSize(digest, in: name, renewingLease: request.method == .head)
         var headers: HTTPFields = [
             .contentType: "application/octet-stream",
             .dockerContentDigest: digest.description,

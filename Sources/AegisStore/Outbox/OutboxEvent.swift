@@ -71,6 +71,7 @@ public struct OutboxEvent: Sendable, Hashable {
         public static let webhookChanged = Kind(rawValue: "webhook.changed")
         public static let webhookDeleted = Kind(rawValue: "webhook.deleted")
         public static let webhookDisabled = Kind(rawValue: "webhook.disabled")
+        public static let collectionFinished = Kind(rawValue: "gc.finished")
 
         /// Every event type (a type added above belongs here too: webhook filters accept only these).
         public static let known: [Kind] = [
@@ -104,6 +105,7 @@ public struct OutboxEvent: Sendable, Hashable {
             .webhookChanged,
             .webhookDeleted,
             .webhookDisabled,
+            .collectionFinished,
         ]
         /// The raw values of `known`.
         public static let all = Set(known.map(\.rawValue))

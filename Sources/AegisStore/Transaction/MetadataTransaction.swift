@@ -67,8 +67,9 @@ public protocol MetadataTransaction {
 
     /// Size and media type of a stored manifest.
     func manifestSummary(repository: Int64, digest: Digest) throws -> (size: Int64, mediaType: String)?
-    /// Stores a manifest's bytes (a repeated push of the same bytes updates only its media type).
-    func insertManifest(repository: Int64, _ manifest: ManifestRecord) throws
+    /// Stores a manifest's bytes (a repeated push of the same bytes updates only its media type) and
+    /// the blobs it references (config, layers, an artifact's blobs), which garbage collection keeps.
+    func insertManifest(repository: Int64, _ manifest: ManifestRecord, blobs: Set<Digest>) throws
     /// The digest a tag points at.
     func tagTarget(repository: Int64, tag: Tag) throws -> Digest?
     /// Points a tag at a stored manifest.
@@ -100,6 +101,16 @@ public protocol MetadataTransaction {
     func insertRobot(_ robot: RobotRecord) throws
     /// - Returns: whether an unrevoked robot of that name existed.
     func revokeRobot(_ name: String, in tenant: TenantID) throws -> Bool
+
+    // MARK: Garbage collection (see `CollectionStore`)
+
+    /// Removes a link if it is still collectable: no manifest of its repository references the
+    /// blob and its lease is older than `cutoff`. Storage counts follow, as for `unlinkBlob`.
+    /// - Returns: whether it was removed.
+    func collectLink(_ key: LinkKey, usedBefore cutoff: Date) throws -> Bool
+    /// Forgets a blob if it is still collectable: no repository links it and no upload claims it.
+    /// Its bytes go afterwards (`BlobStore.removeIfUnclaimed`). - Returns: whether it was forgotten.
+    func collectBlob(_ digest: Digest) throws -> Bool
 
     // MARK: Immutability
 

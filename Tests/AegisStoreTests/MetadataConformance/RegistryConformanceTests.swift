@@ -144,7 +144,7 @@ import Testing
             }
             let base = record("base")
             try await store.transaction { tx in
-                try tx.insertManifest(repository: repository.id, base)
+                try tx.insertManifest(repository: repository.id, base, blobs: [])
                 for tag in ["v2", "v10", "latest"] { try tx.setTag(repository: repository.id, tag: try Tag(tag), digest: base.digest) }
             }
             #expect(try await store.manifest(repository: repository.id, digest: base.digest) == base)
@@ -156,14 +156,14 @@ import Testing
             var again = base
             again.mediaType = "application/vnd.docker.distribution.manifest.v2+json"
             let summary = try await store.transaction { [again] tx in
-                try tx.insertManifest(repository: repository.id, again)
+                try tx.insertManifest(repository: repository.id, again, blobs: [])
                 return try tx.manifestSummary(repository: repository.id, digest: base.digest)
             }
             #expect(summary?.mediaType == again.mediaType)
             #expect(summary?.size == 4)
 
             let referrers = ["sig-a", "sig-b", "sbom"].map { record($0, subject: base.digest, artifactType: $0 == "sbom" ? "spdx" : "sig") }
-            try await store.transaction { tx in for referrer in referrers { try tx.insertManifest(repository: repository.id, referrer) } }
+            try await store.transaction { tx in for referrer in referrers { try tx.insertManifest(repository: repository.id, referrer, blobs: []) } }
             let all = try await store.referrers(repository: repository.id, subject: base.digest, artifactType: nil, after: nil, limit: 10)
             #expect(all.map(\.digest) == referrers.map(\.digest).sorted())
             #expect(all.allSatisfy { $0.content.isEmpty && $0.annotations == ["k": "v"] })

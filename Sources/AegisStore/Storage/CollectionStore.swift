@@ -1,0 +1,51 @@
+import AegisCore
+import Foundation
+
+/// What garbage collection reads; its deletions are units of work (`MetadataTransaction`'s
+/// `collectLink` and `collectBlob`), each re-checking in its own transaction what the listing saw.
+///
+/// **Leases.** A repository's link to a blob carries `used_at`: set when the link is made (upload
+/// commit, mount) and refreshed by a HEAD of the blob, so a client that checked a blob exists and
+/// then pushes a manifest naming it finds it still linked. A link is *collectable* when no manifest
+/// of its repository references the blob and its lease is older than the grace period. A blob is
+/// *collectable* when no repository links it and no upload is finishing into it.
+public protocol CollectionStore: Sendable {
+    /// Up to `limit` collectable links used before `cutoff`, by repository and digest, after `cursor`.
+    func collectableLinks(usedBefore cutoff: Date, after cursor: LinkKey?, limit: Int) async throws -> [CollectableLink]
+    /// Up to `limit` blobs no repository links and no upload claims, by digest, after `cursor`.
+    func collectableBlobs(after cursor: Digest?, limit: Int) async throws -> [BlobInfo]
+    /// How many repositories link each of `digests` (absent: none).
+    func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int]
+    /// `linkedBlobSize`, refreshing the link's lease to `now` when it was last used before
+    /// `staleBefore` (a HEAD of the blob): nothing is written while the lease is fresh.
+    func linkedBlobSize(repository: Int64, digest: Digest, refreshingLeaseBefore staleBefore: Date, now: Date) async throws -> Int64?
+}
+
+/// A link's identity: the repository and the blob's digest.
+public struct LinkKey: Sendable, Hashable, Comparable {
+    public var repository: Int64
+    public var digest: Digest
+
+    public init(repository: Int64, digest: Digest) {
+        self.repository = repository
+        self.digest = digest
+    }
+
+    public static func < (a: LinkKey, b: LinkKey) -> Bool {
+        (a.repository, a.digest.description) < (b.repository, b.digest.description)
+    }
+}
+
+public struct CollectableLink: Sendable, Hashable {
+    public var key: LinkKey
+    public var repository: RepositoryName
+    public var size: Int64
+    public var usedAt: Date
+
+    public init(key: LinkKey, repository: RepositoryName, size: Int64, usedAt: Date) {
+        self.key = key
+        self.repository = repository
+        self.size = size
+        self.usedAt = usedAt
+    }
+}

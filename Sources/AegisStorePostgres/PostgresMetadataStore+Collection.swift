@@ -1,0 +1,69 @@
+import AegisCore
+import AegisStore
+import Foundation
+import PostgresNIO
+
+extension PostgresMetadataStore {
+    public func collectableLinks(usedBefore cutoff: Date, after cursor: LinkKey?, limit: Int) async throws -> [CollectableLink] {
+        try await rows(
+            """
+            SELECT l.repository_id, l.digest, r.name, b.size, l.used_at
+            FROM blob_links l JOIN repositories r ON r.id = l.repository_id JOIN blobs b ON b.digest = l.digest
+            WHERE (l.repository_id, l.digest) > (\(cursor?.repository ?? Int64.min), \(cursor?.digest.description ?? ""))
+            AND l.used_at < \(cutoff.timeIntervalSince1970)
+            AND NOT EXISTS (SELECT 1 FROM manifest_blobs m WHERE m.repository_id = l.repository_id AND m.digest = l.digest)
+            ORDER BY l.repository_id, l.digest LIMIT \(limit)
+            """
+        ).compactMap { row in
+            let (repository, digest, name, size, usedAt) = try row.decode((Int64, String, String, Int64, Double).self)
+            guard let digest = try? Digest(parsing: digest), let name = try? RepositoryName(name) else { return nil }
+            return CollectableLink(
+                key: LinkKey(repository: repository, digest: digest), repository: name, size: size, usedAt: Date(timeIntervalSince1970: usedAt))
+        }
+    }
+
+    public func collectableBlobs(after cursor: Digest?, limit: Int) async throws -> [BlobInfo] {
+        try await rows(
+            """
+            SELECT b.digest, b.size FROM blobs b
+            WHERE b.digest > \(cursor?.description ?? "")
+            AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest)
+            AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = b.digest)
+            ORDER BY b.digest LIMIT \(limit)
+            """
+        ).compactMap { row in
+            let (digest, size) = try row.decode((String, Int64).self)
+            return (try? Digest(parsing: digest)).map { BlobInfo(digest: $0, size: size) }
+        }
+    }
+
+    public func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int] {
+        guard !digests.isEmpty else { return [:] }
+        var counts: [Digest: Int] = [:]
+        for row in try await rows("SELECT digest, count(*) FROM blob_links WHERE digest = ANY(\(digests.map(\.description))) GROUP BY digest") {
+            let (digest, count) = try row.decode((String, Int64).self)
+            if let digest = try? Digest(parsing: digest) { counts[digest] = Int(count) }
+        }
+        return counts
+    }
+
+    public func linkedBlobSize(repository: Int64, digest: Digest, refreshingLeaseBefore staleBefore: Date, now: Date) async throws -> Int64? {
+        guard
+            let (size, usedAt) = try await rows(
+                """
+                SELECT b.size, l.used_at FROM blob_links l JOIN blobs b ON b.digest = l.digest
+                WHERE l.repository_id = \(repository) AND l.digest = \(digest.description)
+                """
+            ).first?.decode((Int64, Double).self)
+        else { return nil }
+        guard usedAt < staleBefore.timeIntervalSince1970 else { return size }
+        // Renewed only while still linked: a collection that removed the link meanwhile wins, and
+        // the client is told the blob is absent (it uploads it again).
+        let renewed = try await rows(
+            """
+            UPDATE blob_links SET used_at = greatest(used_at, \(now.timeIntervalSince1970))
+            WHERE repository_id = \(repository) AND digest = \(digest.description) RETURNING 1
+            """)
+        return renewed.isEmpty ? nil : size
+    }
+}

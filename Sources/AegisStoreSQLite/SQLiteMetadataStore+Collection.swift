@@ -1,0 +1,80 @@
+import AegisCore
+import AegisStore
+import Foundation
+import GRDB
+
+extension SQLiteMetadataStore {
+    public func collectableLinks(usedBefore cutoff: Date, after cursor: LinkKey?, limit: Int) async throws -> [CollectableLink] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT l.repository_id, l.digest, r.name, b.size, l.used_at
+                        FROM blob_links l JOIN repositories r ON r.id = l.repository_id JOIN blobs b ON b.digest = l.digest
+                        WHERE (l.repository_id, l.digest) > (?, ?) AND l.used_at < ?
+                        AND NOT EXISTS (SELECT 1 FROM manifest_blobs m WHERE m.repository_id = l.repository_id AND m.digest = l.digest)
+                        ORDER BY l.repository_id, l.digest LIMIT ?
+                        """),
+                arguments: [cursor?.repository ?? Int64.min, cursor?.digest.description ?? "", cutoff.timeIntervalSince1970, limit]
+            ).compactMap { row in
+                guard let digest = try? Digest(parsing: row[1] as String), let name = try? RepositoryName(row[2] as String) else { return nil }
+                return CollectableLink(
+                    key: LinkKey(repository: row[0], digest: digest), repository: name, size: row[3], usedAt: Date(timeIntervalSince1970: row[4]))
+            }
+        }
+    }
+
+    public func collectableBlobs(after cursor: Digest?, limit: Int) async throws -> [BlobInfo] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT b.digest, b.size FROM blobs b
+                        WHERE b.digest > ?
+                        AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest)
+                        AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = b.digest)
+                        ORDER BY b.digest LIMIT ?
+                        """),
+                arguments: [cursor?.description ?? "", limit]
+            ).compactMap { row in (try? Digest(parsing: row[0] as String)).map { BlobInfo(digest: $0, size: row[1]) } }
+        }
+    }
+
+    public func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int] {
+        guard !digests.isEmpty else { return [:] }
+        var counts: [Digest: Int] = [:]
+        // In chunks: SQLite binds at most 32,766 parameters.
+        for start in stride(from: 0, to: digests.count, by: 1000) {
+            let chunk = digests[start..<min(start + 1000, digests.count)].map(\.description)
+            let rows = try await pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT digest, count(*) FROM blob_links WHERE digest IN (\(databaseQuestionMarks(count: chunk.count))) GROUP BY digest",
+                    arguments: StatementArguments(chunk)
+                ).map { ($0[0] as String, $0[1] as Int) }
+            }
+            for (digest, count) in rows { if let digest = try? Digest(parsing: digest) { counts[digest] = count } }
+        }
+        return counts
+    }
+
+    public func linkedBlobSize(repository: Int64, digest: Digest, refreshingLeaseBefore staleBefore: Date, now: Date) async throws -> Int64? {
+        let link = try await pool.read { db -> (size: Int64, usedAt: Double)? in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT b.size, l.used_at FROM blob_links l JOIN blobs b ON b.digest = l.digest WHERE l.repository_id = ? AND l.digest = ?"),
+                arguments: [repository, digest.description]
+            ).map { ($0[0], $0[1]) }
+        }
+        guard let (size, usedAt) = link else { return nil }
+        guard usedAt < staleBefore.timeIntervalSince1970 else { return size }
+        // Renewed only while still linked: a collection that removed the link meanwhile wins, and
+        // the client is told the blob is absent (it uploads it again).
+        let renewed = try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE blob_links SET used_at = max(used_at, ?) WHERE repository_id = ? AND digest = ?",
+                arguments: [now.timeIntervalSince1970, repository, digest.description])
+            return db.changesCount > 0
+        }
+        return renewed ? size : nil
+    }
+}

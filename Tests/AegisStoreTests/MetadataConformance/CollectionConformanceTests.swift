@@ -1,0 +1,110 @@
+import AegisCore
+import AegisStore
+import Foundation
+import Testing
+
+/// What garbage collection reads and removes: links by lease and reference, blobs by link and claim.
+@Suite struct CollectionConformanceTests {
+    func manifest(_ text: String) -> ManifestRecord {
+        ManifestRecord(
+            digest: digest(text), mediaType: "application/vnd.oci.image.manifest.v1+json", size: Int64(text.utf8.count), artifactType: nil,
+            subject: nil, annotations: nil, content: Data(text.utf8))
+    }
+
+    @Test(arguments: MetadataDriver.all)
+    func onlyUnreferencedLinksPastTheirLeaseAreCollected(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            let other = try await store.repository(named: "acme/other")
+            let (kept, loose, shared) = (digest("kept"), digest("loose"), digest("shared"))
+            try await store.transaction { tx in
+                for (blob, size) in [(kept, 10), (loose, 20), (shared, 30)] {
+                    _ = try tx.linkBlob(repository: app.id, digest: blob, size: Int64(size))
+                }
+                _ = try tx.linkBlob(repository: other.id, digest: shared, size: 30)
+                try tx.insertManifest(repository: app.id, manifest("image"), blobs: [kept])
+            }
+            let future = Date().addingTimeInterval(60)
+            // Fresh leases keep every link; past them, only the unreferenced links are offered.
+            #expect(try await store.collectableLinks(usedBefore: Date().addingTimeInterval(-60), after: nil, limit: 10).isEmpty)
+            let offered = try await store.collectableLinks(usedBefore: future, after: nil, limit: 10)
+            #expect(
+                offered.map(\.key)
+                    == [
+                        LinkKey(repository: app.id, digest: loose), LinkKey(repository: app.id, digest: shared),
+                        LinkKey(repository: other.id, digest: shared),
+                    ].sorted())
+            #expect(offered.first?.repository.tenant == acme && offered.first?.size == (offered.first?.key.digest == loose ? 20 : 30))
+            let page = try await store.collectableLinks(usedBefore: future, after: offered[0].key, limit: 1)
+            #expect(page.map(\.key) == [offered[1].key])
+
+            // The removal re-checks: a referenced link or a fresh lease stays.
+            #expect(try await store.transaction { try $0.collectLink(LinkKey(repository: app.id, digest: kept), usedBefore: future) } == false)
+            #expect(
+                try await store.transaction {
+                    try $0.collectLink(LinkKey(repository: app.id, digest: loose), usedBefore: Date().addingTimeInterval(-60))
+                }
+                    == false)
+            #expect(try await store.storageUsed(by: acme) == 60)
+            #expect(try await store.transaction { try $0.collectLink(LinkKey(repository: app.id, digest: loose), usedBefore: future) })
+            #expect(try await store.transaction { try $0.collectLink(LinkKey(repository: app.id, digest: shared), usedBefore: future) })
+            // `shared` is still linked in acme/other: the tenant still stores it.
+            #expect(try await store.storageUsed(by: acme) == 40)
+            #expect(try await store.linkedBlobSize(repository: app.id, digest: loose) == nil)
+            #expect(try await store.recountStorage().allSatisfy { $0.counted == $0.recounted })
+            #expect(try await store.linkCounts([kept, loose, shared]) == [kept: 1, shared: 1])
+
+            // Deleting the manifest drops its references with it.
+            _ = try await store.transaction { try $0.deleteManifest(repository: app.id, digest: digest("image")) }
+            #expect(try await store.collectableLinks(usedBefore: future, after: nil, limit: 10).map(\.key.digest) == [kept, shared])
+        }
+    }
+
+    @Test(arguments: MetadataDriver.all)
+    func blobsAreCollectedOnlyWhenNoLinkAndNoUploadNeedsThem(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            let (linked, free, claimed) = (digest("linked"), digest("free"), digest("claimed"))
+            try await store.transaction { tx in
+                for blob in [linked, free, claimed] { _ = try tx.linkBlob(repository: app.id, digest: blob, size: 5) }
+            }
+            let future = Date().addingTimeInterval(60)
+            try await store.transaction { tx in
+                _ = try tx.collectLink(LinkKey(repository: app.id, digest: free), usedBefore: future)
+                _ = try tx.collectLink(LinkKey(repository: app.id, digest: claimed), usedBefore: future)
+            }
+            // An upload finishing into `claimed` keeps it.
+            let session = UploadRecord(id: UploadID(), repositoryID: app.id, algorithm: .sha256, createdAt: Date(), updatedAt: Date())
+            try await store.createUpload(session)
+            try await store.markUploadFinalizing(session.id, as: BlobInfo(digest: claimed, size: 5))
+            #expect(try await store.collectableBlobs(after: nil, limit: 10) == [BlobInfo(digest: free, size: 5)])
+            #expect(try await store.transaction { try $0.collectBlob(linked) } == false)
+            #expect(try await store.transaction { try $0.collectBlob(claimed) } == false)
+            #expect(try await store.transaction { try $0.collectBlob(free) })
+            #expect(try await store.knownBlobs([free, linked, claimed]) == [linked, claimed])
+            try await store.deleteUpload(session.id)
+            #expect(try await store.collectableBlobs(after: nil, limit: 10).map(\.digest) == [claimed])
+            #expect(try await store.collectableBlobs(after: claimed, limit: 10).isEmpty)
+        }
+    }
+
+    @Test(arguments: MetadataDriver.all)
+    func aHeadRenewsOnlyAStaleLease(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            let blob = digest("layer")
+            try await store.transaction { tx in _ = try tx.linkBlob(repository: app.id, digest: blob, size: 9) }
+            let later = Date().addingTimeInterval(30)
+            // Fresh (used after `staleBefore`): nothing written, still collectable at `later + 1`.
+            #expect(
+                try await store.linkedBlobSize(repository: app.id, digest: blob, refreshingLeaseBefore: Date().addingTimeInterval(-60), now: later)
+                    == 9)
+            #expect(try await store.collectableLinks(usedBefore: later.addingTimeInterval(-1), after: nil, limit: 1).count == 1)
+            // Stale: renewed to `later`, so a collection with an earlier cutoff leaves it.
+            #expect(try await store.linkedBlobSize(repository: app.id, digest: blob, refreshingLeaseBefore: later, now: later) == 9)
+            #expect(try await store.collectableLinks(usedBefore: later.addingTimeInterval(-1), after: nil, limit: 1).isEmpty)
+            #expect(try await store.transaction { try $0.collectLink(LinkKey(repository: app.id, digest: blob), usedBefore: later) } == false)
+            #expect(try await store.linkedBlobSize(repository: app.id, digest: digest("absent"), refreshingLeaseBefore: later, now: later) == nil)
+        }
+    }
+}
