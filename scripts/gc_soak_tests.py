@@ -14,7 +14,8 @@ The server is killed with SIGKILL twice and restarted on the same data. Then:
 - no pull of a tag that still existed failed;
 - after the untagged manifests are deleted, a collection lowers each tenant's stored bytes by
   exactly what the efficiency hints called reclaimable, and frees on disk exactly the bytes it
-  reports.
+  reports;
+- `fsck --deep` is then clean, and finds an object deleted behind its back (exit 1).
 Prints `ok - NAME` / `not ok - NAME` and `N passed, M failed`; exits 1 on any failure. Loopback
 only; every wait is bounded.
 """
@@ -312,6 +313,20 @@ def main():
         report("gc frees on disk exactly the bytes it reports",
                result.returncode == 0 and freed.get("bytesFreed") == freed_on_disk and freed_on_disk > 0,
                f"reported {freed}, on disk {freed_on_disk}, status {result.returncode}")
+
+        # fsck agrees: nothing wrong after all that; then one object removed by hand is found.
+        check = subprocess.run([BINARY, "fsck", "--deep", "--json", "--data-dir", data], capture_output=True, text=True, timeout=600)
+        found = json.loads(check.stdout) if check.stdout.strip() else {}
+        report("fsck --deep is clean after the soak (exit 0)", check.returncode == 0 and found.get("problems") == [] and found.get("blobs", 0) > 0,
+               f"status {check.returncode}: {check.stdout[-2000:]}{check.stderr[-2000:]}")
+        victim = next(os.path.join(d, f) for d, _, files in os.walk(os.path.join(data, "blobs")) for f in files)
+        os.remove(victim)
+        check = subprocess.run([BINARY, "fsck", "--json", "--data-dir", data], capture_output=True, text=True, timeout=600)
+        found = json.loads(check.stdout) if check.stdout.strip() else {}
+        kinds = [p["kind"] for p in found.get("problems", [])]
+        report("fsck finds an object deleted behind its back (exit 1, missing_object)",
+               check.returncode == 1 and kinds == ["missing_object"] and found["problems"][0]["subject"].endswith(os.path.basename(victim)),
+               f"status {check.returncode}: {check.stdout[-2000:]}{check.stderr[-2000:]}")
     except Exception as error:  # noqa: BLE001
         report("the soak ran to its end", False, f"{error}\n" + (server.output() if server else ""))
     finally:

@@ -37,6 +37,35 @@ extension PostgresMetadataStore {
         }
     }
 
+    public func storedManifests(after cursor: LinkKey?, limit: Int) async throws -> [StoredManifest] {
+        try await rows(
+            """
+            SELECT m.repository_id, r.name, m.digest, m.media_type, m.size, m.artifact_type, m.subject, m.annotations, m.content
+            FROM manifests m JOIN repositories r ON r.id = m.repository_id
+            WHERE (m.repository_id, m.digest) > (\(cursor?.repository ?? Int64.min), \(cursor?.digest.description ?? ""))
+            ORDER BY m.repository_id, m.digest LIMIT \(limit)
+            """
+        ).compactMap { row in
+            let (repository, name, digest, mediaType, size, artifactType, subject, annotations, content) = try row.decode(
+                (Int64, String, String, String, Int64, String?, String?, String?, Data).self)
+            guard let digest = try? Digest(parsing: digest), let name = try? RepositoryName(name) else { return nil }
+            let record = ManifestRecord(
+                digest: digest, mediaType: mediaType, size: size, artifactType: artifactType,
+                subject: subject.flatMap { try? Digest(parsing: $0) },
+                annotations: annotations.flatMap { try? JSONDecoder.annotations.decode([String: String].self, from: Data($0.utf8)) },
+                content: content)
+            return StoredManifest(key: LinkKey(repository: repository, digest: digest), repository: name, record: record)
+        }
+    }
+
+    public func blobRecords(after cursor: Digest?, limit: Int) async throws -> [BlobInfo] {
+        try await rows("SELECT digest, size FROM blobs WHERE digest > \(cursor?.description ?? "") ORDER BY digest LIMIT \(limit)").compactMap {
+            row in
+            let (digest, size) = try row.decode((String, Int64).self)
+            return (try? Digest(parsing: digest)).map { BlobInfo(digest: $0, size: size) }
+        }
+    }
+
     public func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int] {
         guard !digests.isEmpty else { return [:] }
         var counts: [Digest: Int] = [:]

@@ -129,4 +129,19 @@ extension PostgresTransaction {
             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = b.digest)
             """) > 0
     }
+
+    func resetStorageCounts() throws -> [(tenant: String, counted: Int64, recounted: Int64)] {
+        let changed = try rows(
+            """
+            WITH recounted AS (\(unescaped: PostgresMetadataStore.storageRecountSQL))
+            SELECT coalesce(s.tenant, r.tenant), coalesce(s.bytes, 0)::bigint, coalesce(r.bytes, 0)::bigint
+            FROM tenant_storage_counted s FULL JOIN recounted r ON r.tenant = s.tenant
+            WHERE coalesce(s.bytes, 0) <> coalesce(r.bytes, 0) ORDER BY 1
+            """
+        ).map { try $0.decode((String, Int64, Int64).self) }
+        try execute("DELETE FROM tenant_storage_deltas")
+        try execute("DELETE FROM tenant_storage")
+        try execute("INSERT INTO tenant_storage(tenant, bytes) \(unescaped: PostgresMetadataStore.storageRecountSQL)")
+        return changed.map { (tenant: $0.0, counted: $0.1, recounted: $0.2) }
+    }
 }

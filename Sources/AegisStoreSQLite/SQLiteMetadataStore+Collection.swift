@@ -40,6 +40,31 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func storedManifests(after cursor: LinkKey?, limit: Int) async throws -> [StoredManifest] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT m.*, r.name AS repository_name FROM manifests m JOIN repositories r ON r.id = m.repository_id
+                        WHERE (m.repository_id, m.digest) > (?, ?) ORDER BY m.repository_id, m.digest LIMIT ?
+                        """),
+                arguments: [cursor?.repository ?? Int64.min, cursor?.digest.description ?? "", limit]
+            ).compactMap { row in
+                guard let record = Self.manifest(from: row), let name = try? RepositoryName(row["repository_name"] as String) else { return nil }
+                return StoredManifest(key: LinkKey(repository: row["repository_id"], digest: record.digest), repository: name, record: record)
+            }
+        }
+    }
+
+    public func blobRecords(after cursor: Digest?, limit: Int) async throws -> [BlobInfo] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT digest, size FROM blobs WHERE digest > ? ORDER BY digest LIMIT ?"),
+                arguments: [cursor?.description ?? "", limit]
+            ).compactMap { row in (try? Digest(parsing: row[0] as String)).map { BlobInfo(digest: $0, size: row[1]) } }
+        }
+    }
+
     public func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int] {
         guard !digests.isEmpty else { return [:] }
         var counts: [Digest: Int] = [:]

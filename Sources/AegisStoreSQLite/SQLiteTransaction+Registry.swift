@@ -128,4 +128,19 @@ extension SQLiteTransaction {
             arguments: [digest.description])
         return db.changesCount > 0
     }
+
+    func resetStorageCounts() throws -> [(tenant: String, counted: Int64, recounted: Int64)] {
+        var counted: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT tenant, bytes FROM tenant_storage") { counted[row[0]] = row[1] }
+        var recounted: [String: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: SQLiteMetadataStore.storageRecountSQL) { recounted[row["tenant"]] = row["bytes"] }
+        try db.execute(sql: "DELETE FROM tenant_storage")
+        for (tenant, bytes) in recounted {
+            try db.execute(sql: "INSERT INTO tenant_storage(tenant, bytes) VALUES (?, ?)", arguments: [tenant, bytes])
+        }
+        return Set(counted.keys).union(recounted.keys).sorted().compactMap { tenant in
+            let (old, new) = (counted[tenant] ?? 0, recounted[tenant] ?? 0)
+            return old == new ? nil : (tenant, old, new)
+        }
+    }
 }

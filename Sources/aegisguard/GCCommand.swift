@@ -21,29 +21,21 @@ struct GCCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        var logger = Logger(label: "aegisguard")
-        logger.logLevel = .error
         let grace = TimeInterval(graceSeconds ?? configuration.gcGraceSeconds)
         guard grace >= 0 else { throw ValidationError("--grace-seconds must not be negative") }
-        let progress = Progress(enabled: !json && isatty(STDERR_FILENO) == 1)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report: CollectionReport
-        do {
-            let storage = try await AegisStorage.open(configuration)
-            defer { try? storage.metadata.close() }
-            let registry = Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger)
-            report = try await registry.collectGarbage(grace: grace, dryRun: dryRun) { progress.show($0, since: start, clock: clock) }
-            if !dryRun, report.linksRemoved > 0 || report.blobsRemoved > 0 {
-                try await GarbageCollection.record(report, in: storage.metadata)
+        let progress = TerminalProgress(enabled: !json)
+        let report = try await withMaintenanceRegistry(configuration, what: "garbage collection", progress: progress) { registry in
+            let report = try await registry.collectGarbage(grace: grace, dryRun: dryRun) { done in
+                progress.show(
+                    "\(done.linksRemoved) links, \(done.blobsRemoved) blobs, \(done.bytesFreed) bytes",
+                    rate: Double(done.linksRemoved + done.blobsRemoved), unit: "objects")
             }
-        } catch {
-            progress.end()
-            FileHandle.standardError.write(Data("error: garbage collection could not run: \(error)\n".utf8))
-            throw ExitCode(2)
+            if !dryRun, report.linksRemoved > 0 || report.blobsRemoved > 0 {
+                try await GarbageCollection.record(report, in: registry.metadata)
+            }
+            return report
         }
-        progress.end()
-        let seconds = (clock.now - start).seconds
+        let seconds = progress.elapsed
         if json {
             let summary = Summary(report: report, seconds: seconds)
             let encoder = JSONEncoder()
@@ -72,26 +64,4 @@ struct GCCommand: AsyncParsableCommand {
             self.seconds = (seconds * 1000).rounded() / 1000
         }
     }
-
-    /// One line rewritten in place on a terminal: what is done so far and the rate.
-    struct Progress {
-        let enabled: Bool
-
-        func show(_ report: CollectionReport, since start: ContinuousClock.Instant, clock: ContinuousClock) {
-            guard enabled else { return }
-            let seconds = max((clock.now - start).seconds, 0.001)
-            let line = String(
-                format: "\r%d links, %d blobs, %lld bytes (%.0f objects/s)", report.linksRemoved, report.blobsRemoved, report.bytesFreed,
-                Double(report.linksRemoved + report.blobsRemoved) / seconds)
-            FileHandle.standardError.write(Data(line.utf8))
-        }
-
-        func end() {
-            if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        }
-    }
-}
-
-extension Duration {
-    fileprivate var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -1,6 +1,8 @@
 import AegisAuth
+import AegisConfig
 import AegisCore
 import AegisOperations
+import AegisRegistry
 import AegisServer
 import AegisStore
 import ArgumentParser
@@ -30,6 +32,26 @@ func withOperations(_ options: ConfigurationOptions, _ body: (Operations, Caller
         throw error
     }
     try await storage.metadata.appendAudit(operations.authorization.audit.drain())
+}
+
+/// Runs a maintenance command (`gc`, `fsck`) over the data directory's registry: the stores
+/// opened, quiet logs. Any failure to open or to finish is "could not run": a message and exit 2.
+func withMaintenanceRegistry<T>(
+    _ configuration: AegisConfiguration, what: String, progress: TerminalProgress, _ body: (Registry) async throws -> T
+) async throws -> T {
+    var logger = Logger(label: "aegisguard")
+    logger.logLevel = .error
+    do {
+        let storage = try await AegisStorage.open(configuration)
+        defer { try? storage.metadata.close() }
+        let result = try await body(Registry(metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, logger: logger))
+        progress.end()
+        return result
+    } catch {
+        progress.end()
+        FileHandle.standardError.write(Data("error: \(what) could not run: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
 }
 
 func parseTenant(_ name: String) throws -> TenantID {

@@ -54,4 +54,23 @@ import Testing
         #expect(links.map(\.key.digest) == [loose])
         #expect(links.first?.usedAt == Date(timeIntervalSince1970: 5))
     }
+
+    @Test func aStorageCountThatDriftedIsResetToTheRecount() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.cleanup() }
+        let path = directory.path + "/meta.sqlite"
+        let store = try SQLiteMetadataStore(path: path)
+        defer { try? store.close() }
+        _ = try await store.transaction { try $0.insertTenant(acme) }
+        let app = try await store.transaction { try $0.insertRepository(RepositoryName("acme/app")) }
+        try await store.transaction { _ = try $0.linkBlob(repository: app.id, digest: digest("x"), size: 40) }
+        // What a bug or a hand edit would leave: the count off from the links.
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { try $0.execute(sql: "UPDATE tenant_storage SET bytes = 7 WHERE tenant = 'acme'") }
+        try queue.close()
+        let changed = try await store.transaction { try $0.resetStorageCounts() }
+        #expect(changed.map(\.tenant) == ["acme"] && changed.first?.counted == 7 && changed.first?.recounted == 40)
+        #expect(try await store.storageUsed(by: acme) == 40)
+        #expect(try await store.recountStorage().allSatisfy { $0.counted == $0.recounted })
+    }
 }

@@ -1,7 +1,7 @@
 import AegisCore
 import Foundation
 
-/// What garbage collection reads; its deletions are units of work (`MetadataTransaction`'s
+/// What garbage collection and fsck read; their deletions are units of work (`MetadataTransaction`'s
 /// `collectLink` and `collectBlob`), each re-checking in its own transaction what the listing saw.
 ///
 /// **Leases.** A repository's link to a blob carries `used_at`: set when the link is made (upload
@@ -14,6 +14,10 @@ public protocol CollectionStore: Sendable {
     func collectableLinks(usedBefore cutoff: Date, after cursor: LinkKey?, limit: Int) async throws -> [CollectableLink]
     /// Up to `limit` blobs no repository links and no upload claims, by digest, after `cursor`.
     func collectableBlobs(after cursor: Digest?, limit: Int) async throws -> [BlobInfo]
+    /// Up to `limit` stored manifests of every repository, by repository id and digest, after `cursor` (fsck).
+    func storedManifests(after cursor: LinkKey?, limit: Int) async throws -> [StoredManifest]
+    /// Up to `limit` blob rows, by digest, after `cursor` (fsck).
+    func blobRecords(after cursor: Digest?, limit: Int) async throws -> [BlobInfo]
     /// How many repositories link each of `digests` (absent: none).
     func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int]
     /// `linkedBlobSize`, refreshing the link's lease to `now` when it was last used before
@@ -21,7 +25,7 @@ public protocol CollectionStore: Sendable {
     func linkedBlobSize(repository: Int64, digest: Digest, refreshingLeaseBefore staleBefore: Date, now: Date) async throws -> Int64?
 }
 
-/// A link's identity: the repository and the blob's digest.
+/// A repository and a digest: a link's identity, or a manifest's.
 public struct LinkKey: Sendable, Hashable, Comparable {
     public var repository: Int64
     public var digest: Digest
@@ -47,5 +51,18 @@ public struct CollectableLink: Sendable, Hashable {
         self.repository = repository
         self.size = size
         self.usedAt = usedAt
+    }
+}
+
+/// A manifest with the repository that holds it.
+public struct StoredManifest: Sendable, Hashable {
+    public var key: LinkKey
+    public var repository: RepositoryName
+    public var record: ManifestRecord
+
+    public init(key: LinkKey, repository: RepositoryName, record: ManifestRecord) {
+        self.key = key
+        self.repository = repository
+        self.record = record
     }
 }

@@ -112,6 +112,10 @@ public protocol MetadataTransaction {
     /// Its bytes go afterwards (`BlobStore.removeIfUnclaimed`). - Returns: whether it was forgotten.
     func collectBlob(_ digest: Digest) throws -> Bool
 
+    /// Sets every tenant's storage count to what its links recount (fsck --repair).
+    /// - Returns: the tenants whose count changed, with the old and the new bytes.
+    func resetStorageCounts() throws -> [(tenant: String, counted: Int64, recounted: Int64)]
+
     // MARK: Immutability
 
     /// The tenant's immutable tag patterns (tags matching one cannot move or be deleted); empty

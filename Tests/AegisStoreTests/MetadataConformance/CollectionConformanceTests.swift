@@ -107,4 +107,30 @@ import Testing
             #expect(try await store.linkedBlobSize(repository: app.id, digest: digest("absent"), refreshingLeaseBefore: later, now: later) == nil)
         }
     }
+
+    @Test(arguments: MetadataDriver.all)
+    func fsckReadsEveryManifestAndBlobInOrderAndResetsCounts(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            let other = try await store.repository(named: "globex/other")
+            try await store.transaction { tx in
+                for text in ["b", "a"] { _ = try tx.linkBlob(repository: app.id, digest: digest(text), size: 3) }
+                try tx.insertManifest(repository: app.id, manifest("one"), blobs: [])
+                try tx.insertManifest(repository: app.id, manifest("two"), blobs: [])
+                try tx.insertManifest(repository: other.id, manifest("three"), blobs: [])
+            }
+            let all = try await store.storedManifests(after: nil, limit: 10)
+            let expected = [(app, "one"), (app, "two"), (other, "three")].map { LinkKey(repository: $0.0.id, digest: digest($0.1)) }.sorted()
+            #expect(all.map(\.key) == expected)
+            #expect(all.first { $0.key.repository == other.id }?.repository.value == "globex/other")
+            #expect(all.first { $0.record.digest == digest("one") }?.record.content == Data("one".utf8))
+            #expect(try await store.storedManifests(after: expected[0], limit: 1).map(\.key) == [expected[1]])
+            let blobs = try await store.blobRecords(after: nil, limit: 10)
+            #expect(blobs.map(\.digest) == [digest("a"), digest("b")].sorted { $0.description < $1.description })
+            #expect(try await store.blobRecords(after: blobs[0].digest, limit: 10).map(\.digest) == [blobs[1].digest])
+            // Counts that already agree are left as they are.
+            #expect(try await store.transaction { try $0.resetStorageCounts() }.isEmpty)
+            #expect(try await store.storageUsed(by: acme) == 6)
+        }
+    }
 }

@@ -1,0 +1,32 @@
+import Foundation
+
+/// Progress of a long command on one line of standard error, rewritten in place, only when that is
+/// a terminal (and the command was not asked for `--json`); silent otherwise.
+struct TerminalProgress {
+    let enabled: Bool
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    init(enabled: Bool) {
+        self.enabled = enabled && isatty(STDERR_FILENO) == 1
+        start = clock.now
+    }
+
+    /// Seconds since the command started.
+    var elapsed: Double {
+        let duration = clock.now - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    /// Shows `text` and the rate of `done` `unit` per second so far.
+    func show(_ text: String, rate done: Double, unit: String) {
+        guard enabled else { return }
+        let line = "\r\u{1B}[K" + text + String(format: " (%.0f %@/s)", done / max(elapsed, 0.001), unit)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Clears the line.
+    func end() {
+        if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
