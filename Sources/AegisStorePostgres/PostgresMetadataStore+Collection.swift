@@ -66,6 +66,24 @@ extension PostgresMetadataStore {
         }
     }
 
+    public func holdCollection(_ name: String, until: Date) async throws {
+        try await execute(
+            """
+            INSERT INTO collection_holds(name, until) VALUES (\(name), \(until.timeIntervalSince1970))
+            ON CONFLICT(name) DO UPDATE SET until = excluded.until
+            """)
+    }
+
+    public func releaseCollectionHold(_ name: String) async throws {
+        try await execute("DELETE FROM collection_holds WHERE name = \(name)")
+    }
+
+    public func snapshot(into path: String) async throws -> [BlobInfo] {
+        throw StoreError(
+            .unsupported,
+            "PostgreSQL metadata is backed up with its own tools: see docs/OPERATIONS.md (pg_dump while a collection hold is in force)")
+    }
+
     public func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int] {
         guard !digests.isEmpty else { return [:] }
         var counts: [Digest: Int] = [:]

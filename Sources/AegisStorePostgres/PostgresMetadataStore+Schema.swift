@@ -335,6 +335,7 @@ extension PostgresMetadataStore {
             ON CONFLICT DO NOTHING;
             """
         ),
+        ("v18-collection-holds", "CREATE TABLE collection_holds(name text COLLATE \"C\" PRIMARY KEY, until double precision NOT NULL);"),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

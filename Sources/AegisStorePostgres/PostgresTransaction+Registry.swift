@@ -127,6 +127,7 @@ extension PostgresTransaction {
             DELETE FROM blobs b WHERE b.digest = \(digest.description)
             AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = b.digest)
             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = b.digest)
+            AND NOT EXISTS (SELECT 1 FROM collection_holds h WHERE h.until > \(timestamp))
             """) > 0
     }
 

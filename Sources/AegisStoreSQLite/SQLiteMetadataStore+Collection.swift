@@ -65,6 +65,39 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func holdCollection(_ name: String, until: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO collection_holds(name, until) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET until = excluded.until",
+                arguments: [name, until.timeIntervalSince1970])
+        }
+    }
+
+    public func releaseCollectionHold(_ name: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM collection_holds WHERE name = ?", arguments: [name]) }
+    }
+
+    public func snapshot(into path: String) async throws -> [BlobInfo] {
+        guard !FileManager.default.fileExists(atPath: path) else { throw StoreError(.conflict, "'\(path)' exists already") }
+        // VACUUM INTO copies one read snapshot, and writers go on meanwhile.
+        try await pool.unsafeRead { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+        let copy = try DatabaseQueue(path: path)
+        defer { try? copy.close() }
+        return try await copy.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM uploads;
+                    DELETE FROM object_uploads;
+                    DELETE FROM blob_objects;
+                    DELETE FROM collection_holds;
+                    DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = blobs.digest);
+                    """)
+            return try Row.fetchAll(db, sql: "SELECT digest, size FROM blobs ORDER BY digest").compactMap { row in
+                (try? Digest(parsing: row[0] as String)).map { BlobInfo(digest: $0, size: row[1]) }
+            }
+        }
+    }
+
     public func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int] {
         guard !digests.isEmpty else { return [:] }
         var counts: [Digest: Int] = [:]

@@ -321,6 +321,10 @@ extension SQLiteMetadataStore {
                     WHERE json_type(body, '$.blobs') = 'array' AND json_type(j.value, '$.digest') = 'text';
                     """)
         }
+        migrator.registerMigration("v18-collection-holds") { db in
+            // What holds garbage collection's removal of blobs back (a backup in progress).
+            try db.execute(sql: "CREATE TABLE collection_holds(name TEXT PRIMARY KEY NOT NULL, until REAL NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 }

@@ -124,8 +124,9 @@ extension SQLiteTransaction {
                 DELETE FROM blobs WHERE digest = ?
                 AND NOT EXISTS (SELECT 1 FROM blob_links l WHERE l.digest = blobs.digest)
                 AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.final_digest = blobs.digest)
+                AND NOT EXISTS (SELECT 1 FROM collection_holds h WHERE h.until > ?)
                 """,
-            arguments: [digest.description])
+            arguments: [digest.description, timestamp])
         return db.changesCount > 0
     }
 

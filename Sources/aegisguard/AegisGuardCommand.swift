@@ -11,7 +11,7 @@ struct AegisGuardCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, GrantCommand.self,
             RepoCommand.self, BillingCommand.self, QuotaCommand.self, LoginCommand.self, LogoutCommand.self, RunCommand.self, SandboxCommand.self,
-            AppCommand.self, GCCommand.self, FsckCommand.self,
+            AppCommand.self, GCCommand.self, FsckCommand.self, BackupCommand.self, RestoreCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

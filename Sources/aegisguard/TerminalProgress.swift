@@ -18,11 +18,13 @@ struct TerminalProgress {
         return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    /// Shows `text` and the rate of `done` `unit` per second so far.
-    func show(_ text: String, rate done: Double, unit: String) {
+    /// Shows `text`, the rate of `done` `unit` per second so far and, given the `total`, the time left.
+    func show(_ text: String, rate done: Double, of total: Double? = nil, unit: String) {
         guard enabled else { return }
-        let line = "\r\u{1B}[K" + text + String(format: " (%.0f %@/s)", done / max(elapsed, 0.001), unit)
-        FileHandle.standardError.write(Data(line.utf8))
+        let rate = done / max(elapsed, 0.001)
+        var line = "\r\u{1B}[K" + text + String(format: " (%.1f %@/s", rate, unit)
+        if let total, rate > 0 { line += String(format: ", %.0f s left", max(total - done, 0) / rate) }
+        FileHandle.standardError.write(Data((line + ")").utf8))
     }
 
     /// Clears the line.

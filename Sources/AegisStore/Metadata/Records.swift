@@ -130,6 +130,7 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         public let rawValue: String
         public static let conflict = Code(rawValue: "conflict")
         public static let notFound = Code(rawValue: "not_found")
+        public static let unsupported = Code(rawValue: "unsupported")
     }
 
     public var code: Code

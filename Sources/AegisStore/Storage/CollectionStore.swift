@@ -18,6 +18,16 @@ public protocol CollectionStore: Sendable {
     func storedManifests(after cursor: LinkKey?, limit: Int) async throws -> [StoredManifest]
     /// Up to `limit` blob rows, by digest, after `cursor` (fsck).
     func blobRecords(after cursor: Digest?, limit: Int) async throws -> [BlobInfo]
+    /// Holds back the removal of blobs (`collectBlob` removes none) until `until`, under `name`
+    /// (a backup copying what its snapshot names); renewed by calling again.
+    func holdCollection(_ name: String, until: Date) async throws
+    /// Ends the hold `name`. Absent holds are not an error.
+    func releaseCollectionHold(_ name: String) async throws
+    /// Writes a consistent copy of the metadata to the new file `path` (backup), pruned of what
+    /// names no stored bytes of its own (upload sessions, an object store's catalog, blobs no
+    /// repository links). - Returns: the blobs the copy names, whose bytes a backup must hold.
+    /// - Throws: `StoreError.unsupported` for a driver whose copies its own tools make (PostgreSQL).
+    func snapshot(into path: String) async throws -> [BlobInfo]
     /// How many repositories link each of `digests` (absent: none).
     func linkCounts(_ digests: [Digest]) async throws -> [Digest: Int]
     /// `linkedBlobSize`, refreshing the link's lease to `now` when it was last used before

@@ -108,7 +108,8 @@ public protocol MetadataTransaction {
     /// blob and its lease is older than `cutoff`. Storage counts follow, as for `unlinkBlob`.
     /// - Returns: whether it was removed.
     func collectLink(_ key: LinkKey, usedBefore cutoff: Date) throws -> Bool
-    /// Forgets a blob if it is still collectable: no repository links it and no upload claims it.
+    /// Forgets a blob if it is still collectable: no repository links it, no upload claims it, and
+    /// no collection hold is in force (`CollectionStore.holdCollection`).
     /// Its bytes go afterwards (`BlobStore.removeIfUnclaimed`). - Returns: whether it was forgotten.
     func collectBlob(_ digest: Digest) throws -> Bool
 

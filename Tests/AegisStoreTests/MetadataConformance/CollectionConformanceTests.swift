@@ -133,4 +133,45 @@ import Testing
             #expect(try await store.storageUsed(by: acme) == 6)
         }
     }
+
+    @Test(arguments: MetadataDriver.all)
+    func aHoldKeepsBlobsUntilItEndsOrIsReleased(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            let blob = digest("held")
+            try await store.transaction { tx in
+                _ = try tx.linkBlob(repository: app.id, digest: blob, size: 4)
+                _ = try tx.unlinkBlob(repository: app.id, digest: blob)
+            }
+            try await store.holdCollection("backup", until: Date().addingTimeInterval(60))
+            #expect(try await store.transaction { try $0.collectBlob(blob) } == false)
+            // An expired hold holds nothing; renewing replaces it.
+            try await store.holdCollection("backup", until: Date().addingTimeInterval(-1))
+            try await store.holdCollection("other", until: Date().addingTimeInterval(60))
+            try await store.releaseCollectionHold("other")
+            try await store.releaseCollectionHold("never-taken")
+            #expect(try await store.transaction { try $0.collectBlob(blob) })
+        }
+    }
+
+    @Test(arguments: MetadataDriver.all)
+    func aSnapshotNamesTheLinkedBlobsOnly(driver: MetadataDriver) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("snapshot-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            try await store.transaction { tx in
+                for text in ["kept", "dropped"] { _ = try tx.linkBlob(repository: app.id, digest: digest(text), size: 5) }
+                _ = try tx.unlinkBlob(repository: app.id, digest: digest("dropped"))
+            }
+            let path = directory.appendingPathComponent("meta.sqlite").path
+            guard !store.isShared else {
+                await #expect { _ = try await store.snapshot(into: path) } throws: { ($0 as? StoreError)?.code == .unsupported }
+                return
+            }
+            #expect(try await store.snapshot(into: path) == [BlobInfo(digest: digest("kept"), size: 5)])
+            await #expect { _ = try await store.snapshot(into: path) } throws: { ($0 as? StoreError)?.code == .conflict }
+        }
+    }
 }
