@@ -29,6 +29,7 @@ public struct Operations: Sendable {
     public let apps: AppOperations
     public let events: EventOperations
     public let webhooks: WebhookOperations
+    public let retention: RetentionOperations
 
     /// Assembles the operations over one set of stores and services (see `buildOperations` in the
     /// server, the composition root).
@@ -55,5 +56,6 @@ public struct Operations: Sendable {
         apps = AppOperations(store: store, authorization: authorization, metering: metering, runner: runner)
         events = EventOperations(store: store, authorization: authorization)
         webhooks = WebhookOperations(store: store, authorization: authorization, targets: webhookTargets)
+        retention = RetentionOperations(store: store, registry: registry, authorization: authorization)
     }
 }

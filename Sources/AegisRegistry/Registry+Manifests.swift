@@ -63,8 +63,9 @@ extension Registry {
     }
 
     /// A manifest with its bytes (`GET`/`HEAD /manifests/<reference>`).
+    /// - Parameter pulled: A client pulls it (a GET): its pull time is recorded (for retention).
     /// - Throws: `NAME_UNKNOWN`, or `MANIFEST_UNKNOWN`.
-    public func manifest(_ reference: Reference, in name: RepositoryName) async throws -> ManifestRecord {
+    public func manifest(_ reference: Reference, in name: RepositoryName, pulled: Bool = false) async throws -> ManifestRecord {
         let repository = try await existingRepository(name)
         let record: ManifestRecord?
         switch reference {
@@ -74,6 +75,7 @@ extension Registry {
         guard let record else {
             throw RegistryError(.manifestUnknown, "manifest unknown to registry", detail: ["reference": reference.description])
         }
+        if pulled { pulls.record(LinkKey(repository: repository.id, digest: record.digest), at: Date()) }
         return record
     }
 

@@ -20,6 +20,7 @@ public struct Registry: Sendable {
     public let blobLease: TimeInterval
     let uploadStates: UploadStates
     let repositories: RepositoryCache
+    let pulls: PullLog
     let logger: Logger
 
     /// Creates a registry over two stores.
@@ -32,7 +33,19 @@ public struct Registry: Sendable {
         self.blobLease = blobLease
         self.uploadStates = UploadStates()
         self.repositories = RepositoryCache()
+        self.pulls = PullLog()
         self.logger = logger
+    }
+
+    /// Writes the pull times gathered since the last flush (see `PullLog`).
+    public func flushPulls() async {
+        let pending = pulls.drain()
+        guard !pending.isEmpty else { return }
+        do {
+            try await metadata.recordPulls(pending)
+        } catch {
+            logger.warning("could not record pull times", metadata: ["manifests": "\(pending.count)", "error": "\(error)"])
+        }
     }
 
     /// The repository, or `NAME_UNKNOWN`.

@@ -241,6 +241,8 @@ func backgroundServices(
         PeriodicService("gas charges", every: .milliseconds(250), tick: ledger.flush, atShutdown: ledger.flush),
         PeriodicService("gas balances", every: .milliseconds(100), tick: metering.accounts.flush, atShutdown: metering.accounts.flush),
         PeriodicService("run records", every: .milliseconds(250), tick: runs.flush, atShutdown: runs.flush),
+        PeriodicService(
+            "pull times", every: .seconds(5), tick: operations.registry.flushPulls, atShutdown: operations.registry.flushPulls),
         PeriodicService("audit records", every: .seconds(1), tick: audit.flush, atShutdown: audit.flush),
         PeriodicService("signing keys", every: .seconds(3600), tickFirst: false, tick: { await refreshKeys(tokens, logger: logger) }),
         PeriodicService("audit retention", every: .seconds(3600), tick: { if await lease.acquire() { await retention.prune() } }),

@@ -113,4 +113,35 @@ extension PostgresMetadataStore {
             """)
         return renewed.isEmpty ? nil : size
     }
+
+    public func tagStates(repository: Int64) async throws -> [TagState] {
+        try await rows("SELECT name, digest, updated_at FROM tags WHERE repository_id = \(repository) ORDER BY name").compactMap { row in
+            let (name, digest, updatedAt) = try row.decode((String, String, Double).self)
+            return (try? Digest(parsing: digest)).map { TagState(name: name, digest: $0, pushedAt: Date(timeIntervalSince1970: updatedAt)) }
+        }
+    }
+
+    public func manifestStates(repository: Int64) async throws -> [ManifestState] {
+        try await rows(
+            "SELECT digest, created_at, pulled_at, subject, content FROM manifests WHERE repository_id = \(repository) ORDER BY digest"
+        ).compactMap { row in
+            let (digest, createdAt, pulledAt, subject, content) = try row.decode((String, Double, Double?, String?, Data).self)
+            guard let digest = try? Digest(parsing: digest) else { return nil }
+            return ManifestState(
+                digest: digest, createdAt: Date(timeIntervalSince1970: createdAt), pulledAt: pulledAt.map(Date.init(timeIntervalSince1970:)),
+                subject: subject.flatMap { try? Digest(parsing: $0) }, content: content)
+        }
+    }
+
+    public func recordPulls(_ pulls: [LinkKey: Date]) async throws {
+        guard !pulls.isEmpty else { return }
+        let keys = Array(pulls)
+        try await execute(
+            """
+            UPDATE manifests m SET pulled_at = greatest(coalesce(m.pulled_at, 0), p.at)
+            FROM unnest(\(keys.map(\.key.repository)), \(keys.map(\.key.digest.description)), \(keys.map { $0.value.timeIntervalSince1970 }))
+                AS p(repository_id, digest, at)
+            WHERE m.repository_id = p.repository_id AND m.digest = p.digest
+            """)
+    }
 }

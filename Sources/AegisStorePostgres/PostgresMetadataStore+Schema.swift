@@ -336,6 +336,7 @@ extension PostgresMetadataStore {
             """
         ),
         ("v18-collection-holds", "CREATE TABLE collection_holds(name text COLLATE \"C\" PRIMARY KEY, until double precision NOT NULL);"),
+        ("v19-retention", "ALTER TABLE tenants ADD COLUMN retention text;\nALTER TABLE manifests ADD COLUMN pulled_at double precision;"),
     ]
 
     /// Creates the schema if the URL names one, then applies the migrations not yet applied, in one

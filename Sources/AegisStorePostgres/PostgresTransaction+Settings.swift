@@ -26,6 +26,16 @@ extension PostgresTransaction {
         }
     }
 
+    func retentionPolicy(of tenant: TenantID) throws -> RetentionPolicy? {
+        RetentionPolicies.decode(try value("SELECT retention FROM tenants WHERE name = \(tenant.value)", as: String.self))
+    }
+
+    func setRetentionPolicy(_ policy: RetentionPolicy?, of tenant: TenantID) throws {
+        guard try execute("UPDATE tenants SET retention = \(try RetentionPolicies.encode(policy)) WHERE name = \(tenant.value)") > 0 else {
+            throw StoreError(.notFound, "tenant '\(tenant)' does not exist")
+        }
+    }
+
     func insertRuns(_ runs: [RunRecord]) throws {
         for run in runs {
             try execute(

@@ -135,4 +135,41 @@ extension SQLiteMetadataStore {
         }
         return renewed ? size : nil
     }
+
+    public func tagStates(repository: Int64) async throws -> [TagState] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT name, digest, updated_at FROM tags WHERE repository_id = ? ORDER BY name"), arguments: [repository]
+            ).compactMap { row in
+                (try? Digest(parsing: row[1] as String)).map { TagState(name: row[0], digest: $0, pushedAt: Date(timeIntervalSince1970: row[2])) }
+            }
+        }
+    }
+
+    public func manifestStates(repository: Int64) async throws -> [ManifestState] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT digest, created_at, pulled_at, subject, content FROM manifests WHERE repository_id = ? ORDER BY digest"),
+                arguments: [repository]
+            ).compactMap { row in
+                guard let digest = try? Digest(parsing: row[0] as String) else { return nil }
+                return ManifestState(
+                    digest: digest, createdAt: Date(timeIntervalSince1970: row[1]),
+                    pulledAt: (row[2] as Double?).map(Date.init(timeIntervalSince1970:)),
+                    subject: (row[3] as String?).flatMap { try? Digest(parsing: $0) }, content: row[4])
+            }
+        }
+    }
+
+    public func recordPulls(_ pulls: [LinkKey: Date]) async throws {
+        guard !pulls.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: "UPDATE manifests SET pulled_at = max(coalesce(pulled_at, 0), ?) WHERE repository_id = ? AND digest = ?")
+            for (key, time) in pulls {
+                try statement.execute(arguments: [time.timeIntervalSince1970, key.repository, key.digest.description])
+            }
+        }
+    }
 }

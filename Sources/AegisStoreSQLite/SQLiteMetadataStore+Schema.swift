@@ -325,6 +325,10 @@ extension SQLiteMetadataStore {
             // What holds garbage collection's removal of blobs back (a backup in progress).
             try db.execute(sql: "CREATE TABLE collection_holds(name TEXT PRIMARY KEY NOT NULL, until REAL NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("v19-retention") { db in
+            // Retention: a tenant's rules (JSON), and when each manifest was last pulled.
+            try db.execute(sql: "ALTER TABLE tenants ADD COLUMN retention TEXT; ALTER TABLE manifests ADD COLUMN pulled_at REAL")
+        }
         return migrator
     }
 }

@@ -28,6 +28,16 @@ extension SQLiteTransaction {
         guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
     }
 
+    func retentionPolicy(of tenant: TenantID) throws -> RetentionPolicy? {
+        RetentionPolicies.decode(
+            try String.fetchOne(db.cachedStatement(sql: "SELECT retention FROM tenants WHERE name = ?"), arguments: [tenant.value]))
+    }
+
+    func setRetentionPolicy(_ policy: RetentionPolicy?, of tenant: TenantID) throws {
+        try db.execute(sql: "UPDATE tenants SET retention = ? WHERE name = ?", arguments: [try RetentionPolicies.encode(policy), tenant.value])
+        guard db.changesCount > 0 else { throw StoreError(.notFound, "tenant '\(tenant)' does not exist") }
+    }
+
     func insertRuns(_ runs: [RunRecord]) throws {
         guard !runs.isEmpty else { return }
         let statement = try db.cachedStatement(

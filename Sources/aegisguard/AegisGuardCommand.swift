@@ -12,6 +12,7 @@ struct AegisGuardCommand: AsyncParsableCommand {
             ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, GrantCommand.self,
             RepoCommand.self, BillingCommand.self, QuotaCommand.self, LoginCommand.self, LogoutCommand.self, RunCommand.self, SandboxCommand.self,
             AppCommand.self, GCCommand.self, FsckCommand.self, BackupCommand.self, RestoreCommand.self,
+            RetentionCommand.self,
         ],
         defaultSubcommand: ServeCommand.self
     )

@@ -48,6 +48,11 @@ import Testing
             Endpoint(
                 name: "set immutability", method: .put, path: "tenants/acme/immutability", body: #"{"tagPatterns":["v*"]}"#, tooSmall: "bob",
                 rightUser: "alice", success: .ok),
+            Endpoint(name: "retention", method: .get, path: "tenants/acme/retention", tooSmall: "bob", rightUser: "alice", success: .ok),
+            Endpoint(
+                name: "set retention", method: .put, path: "tenants/acme/retention", body: #"{"rules":[]}"#, tooSmall: "bob", rightUser: "alice",
+                success: .ok),
+            Endpoint(name: "retention plan", method: .get, path: "tenants/acme/retention/plan", tooSmall: "bob", rightUser: "alice", success: .ok),
             Endpoint(name: "audit", method: .get, path: "tenants/acme/audit", tooSmall: "bob", rightUser: "alice", success: .ok),
             Endpoint(name: "delete tenant", method: .delete, path: "tenants/acme", tooSmall: "bob", rightUser: "alice", success: .conflict),
         ]

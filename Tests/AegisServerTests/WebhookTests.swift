@@ -244,6 +244,9 @@ import Testing
             for (body, code, expected) in [
                 (#"{"url":"ftp://example.com/"}"#, "invalid_request", "http://"),
                 (#"{"url":"http://user:pw@example.com/"}"#, "invalid_request", "credentials"),
+                // Found by schemathesis: URLComponents takes hosts no DNS name or address has.
+                (#"{"url":"http://vW*"}"#, "invalid_request", "host"),
+                (#"{"url":"http://exa_mple.com/"}"#, "invalid_request", "host"),
                 (#"{"url":"http://example.com/","types":["nonsense.happened"]}"#, "invalid_request", "nonsense.happened"),
                 (#"{"url":"http://example.com/","secret":"short"}"#, "invalid_request", "whsec_"),
                 (#"{"url":"http://example.com/","colour":"red"}"#, "bad_request", "unknown members"),

@@ -27,6 +27,17 @@ public struct WebhookTargetPolicy: Sendable {
         public var port: Int
     }
 
+    /// A DNS name or an IPv4 address: labels of letters, digits and inner hyphens, dot-separated.
+    static func isHostName(_ host: String) -> Bool {
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return host.utf8.count <= 253
+            && labels.allSatisfy { label in
+                let bytes = Array(label.utf8)
+                guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-") else { return false }
+                return bytes.allSatisfy { $0 == UInt8(ascii: "-") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+            }
+    }
+
     /// Checks the URL's form. - Throws: `OperationError.invalid` naming what is wrong.
     public func parse(_ url: String) throws -> Target {
         guard url.utf8.count <= Self.maxURLBytes else { throw OperationError.invalid("url must be at most \(Self.maxURLBytes) bytes") }
@@ -39,6 +50,9 @@ public struct WebhookTargetPolicy: Sendable {
         guard components.fragment == nil else { throw OperationError.invalid("url must not have a fragment") }
         let port = components.port ?? (scheme == "https" ? 443 : 80)
         guard (1...65535).contains(port) else { throw OperationError.invalid("url has an invalid port") }
+        guard host.hasPrefix("[") || Self.isHostName(host) else {
+            throw OperationError.invalid("url's host must be a DNS name or an IP address (letters, digits, '-' and '.')")
+        }
         return Target(host: host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host, port: port)
     }
 

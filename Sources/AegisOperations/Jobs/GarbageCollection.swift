@@ -15,8 +15,9 @@ public struct NoCollectionObserver: CollectionObserver {
     public func collected(_ report: CollectionReport?, duration: Duration) {}
 }
 
-/// Garbage collection on a schedule (`gc.interval_seconds`), on the leader: see
-/// `Registry.collectGarbage`. A run that freed something writes `gc.finished`.
+/// Retention, then garbage collection, on a schedule (`gc.interval_seconds`), on the leader: each
+/// tenant's retention rules are applied (`RetentionOperations.apply`), then `Registry.collectGarbage`
+/// frees what is left unreferenced. A run that freed something writes `gc.finished`.
 public struct GarbageCollection: Sendable {
     let registry: Registry
     let grace: TimeInterval
@@ -35,6 +36,14 @@ public struct GarbageCollection: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         do {
+            for tenant in try await registry.metadata.tenants() {
+                let done = try await RetentionOperations.apply(to: tenant.name, registry: registry)
+                if !done.tags.isEmpty || !done.manifests.isEmpty {
+                    logger.notice(
+                        "retention applied",
+                        metadata: ["tenant": "\(tenant.name)", "tags": "\(done.tags.count)", "manifests": "\(done.manifests.count)"])
+                }
+            }
             let report = try await registry.collectGarbage(grace: grace)
             observer.collected(report, duration: clock.now - start)
             guard report.linksRemoved > 0 || report.blobsRemoved > 0 else { return }

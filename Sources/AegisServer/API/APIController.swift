@@ -26,7 +26,8 @@ struct APIController: Sendable {
     static let routes: [(String, [HTTPRequest.Method])] = [
         ("/api/v1/openapi.json", [.get, .head]), ("/api/v1/me", [.get, .head]), ("/api/v1/tenants", [.get, .head, .post]),
         ("/api/v1/tenants/:tenant", [.get, .head, .delete]), ("/api/v1/tenants/:tenant/visibility", [.put]),
-        ("/api/v1/tenants/:tenant/immutability", [.get, .head, .put]),
+        ("/api/v1/tenants/:tenant/immutability", [.get, .head, .put]), ("/api/v1/tenants/:tenant/retention", [.get, .head, .put]),
+        ("/api/v1/tenants/:tenant/retention/plan", [.get, .head]), ("/api/v1/tenants/:tenant/retention/apply", [.post]),
         ("/api/v1/tenants/:tenant/members", [.get, .head]), ("/api/v1/tenants/:tenant/members/:user", [.put, .delete]),
         ("/api/v1/tenants/:tenant/robots", [.get, .head, .post]), ("/api/v1/tenants/:tenant/robots/:robot", [.delete]),
         ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),
@@ -57,6 +58,7 @@ struct APIController: Sendable {
         addGrantRoutes(to: api)
         addGasRoutes(to: api)
         addStorageRoutes(to: api)
+        addRetentionRoutes(to: api)
         addAuditRoutes(to: api)
         addRunRoutes(to: api)
         addAppRoutes(to: api)

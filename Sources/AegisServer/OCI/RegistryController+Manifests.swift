@@ -9,7 +9,7 @@ import Hummingbird
 
 extension RegistryController {
     func getManifest(_ reference: Reference, in name: RepositoryName, head: Bool, context: AegisRequestContext) async throws -> Response {
-        let manifest = try await registry.manifest(reference, in: name)
+        let manifest = try await registry.manifest(reference, in: name, pulled: !head)
         let headers: HTTPFields = [
             .contentType: manifest.mediaType,
             .dockerContentDigest: manifest.digest.description,

@@ -2,7 +2,7 @@
 /// scaled out): what the layers above are given. Each part is its own protocol so that a component
 /// can ask for only what it uses.
 public protocol MetadataStore: RegistryStore, IdentityStore, GasLedgerStore, StorageStore, WasmStore, OutboxStore, WebhookStore,
-    ObjectCatalogStore, CollectionStore,
+    ObjectCatalogStore, CollectionStore, RetentionStore,
     ClusterStore
 {
     /// Releases the connections or files.

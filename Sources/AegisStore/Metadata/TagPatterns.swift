@@ -13,3 +13,17 @@ public enum TagPatterns {
         return values.compactMap { try? TagPattern($0) }
     }
 }
+
+/// How drivers keep a retention policy: its JSON (NULL for none).
+public enum RetentionPolicies {
+    public static func encode(_ policy: RetentionPolicy?) throws -> String? {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return try policy.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+    }
+
+    /// A policy that no longer decodes counts as none (never written: the operations validate).
+    public static func decode(_ json: String?) -> RetentionPolicy? {
+        json.flatMap { try? JSONDecoder().decode(RetentionPolicy.self, from: Data($0.utf8)) }
+    }
+}

@@ -64,6 +64,7 @@ public struct OutboxEvent: Sendable, Hashable {
         public static let maxPriceChanged = Kind(rawValue: "gas.max_price_changed")
         public static let quotaChanged = Kind(rawValue: "storage.quota_changed")
         public static let immutabilityChanged = Kind(rawValue: "tenant.immutability_changed")
+        public static let retentionChanged = Kind(rawValue: "tenant.retention_changed")
         public static let runFinished = Kind(rawValue: "run.finished")
         public static let appDeployed = Kind(rawValue: "app.deployed")
         public static let appUndeployed = Kind(rawValue: "app.undeployed")
@@ -78,6 +79,7 @@ public struct OutboxEvent: Sendable, Hashable {
             .tenantCreated,
             .tenantDeleted,
             .immutabilityChanged,
+            .retentionChanged,
             .repositoryCreated,
             .visibilityChanged,
             .blobLinked,

@@ -125,6 +125,13 @@ public protocol MetadataTransaction {
     /// - Throws: `StoreError.notFound` for an unknown tenant.
     func setImmutableTagPatterns(_ patterns: [TagPattern], of tenant: TenantID) throws
 
+    // MARK: Retention
+
+    /// The tenant's retention rules; nil when it has none (or is unknown).
+    func retentionPolicy(of tenant: TenantID) throws -> RetentionPolicy?
+    /// - Throws: `StoreError.notFound` for an unknown tenant.
+    func setRetentionPolicy(_ policy: RetentionPolicy?, of tenant: TenantID) throws
+
     // MARK: Gas settings
 
     /// - Throws: `StoreError.notFound` for an unknown tenant.

@@ -174,4 +174,34 @@ import Testing
             await #expect { _ = try await store.snapshot(into: path) } throws: { ($0 as? StoreError)?.code == .conflict }
         }
     }
+
+    @Test(arguments: MetadataDriver.all)
+    func retentionReadsTagsManifestsAndPullTimes(driver: MetadataDriver) async throws {
+        try await driver.with { store in
+            let app = try await store.repository(named: "acme/app")
+            #expect(try await store.transaction { try $0.retentionPolicy(of: acme) } == nil)
+            let policy = RetentionPolicy(rules: [.init(repositories: ["*"], keepTags: [.init(patterns: ["v*"], mostRecentlyPushedCount: 3)])])
+            try await store.transaction { try $0.setRetentionPolicy(policy, of: acme) }
+            #expect(try await store.transaction { try $0.retentionPolicy(of: acme) } == policy)
+            try await store.transaction { try $0.setRetentionPolicy(nil, of: acme) }
+            #expect(try await store.transaction { try $0.retentionPolicy(of: acme) } == nil)
+            await #expect { try await store.transaction { try $0.setRetentionPolicy(policy, of: TenantID("nobody")) } } throws: {
+                ($0 as? StoreError)?.code == .notFound
+            }
+            try await store.transaction { tx in
+                try tx.insertManifest(repository: app.id, manifest("one"), blobs: [])
+                try tx.setTag(repository: app.id, tag: Tag("v1"), digest: digest("one"))
+            }
+            let tags = try await store.tagStates(repository: app.id)
+            #expect(tags.map(\.name) == ["v1"] && tags.first?.digest == digest("one"))
+            #expect(try await store.manifestStates(repository: app.id).map(\.pulledAt) == [nil])
+            let when = Date(timeIntervalSince1970: 1_800_000_000)
+            let key = LinkKey(repository: app.id, digest: digest("one"))
+            try await store.recordPulls([key: when])
+            try await store.recordPulls([key: when.addingTimeInterval(-60)])  // an older time never wins
+            let states = try await store.manifestStates(repository: app.id)
+            #expect(states.map(\.pulledAt) == [when])
+            #expect(states.first?.content == Data("one".utf8))
+        }
+    }
 }
