@@ -22,7 +22,8 @@ extension Registry {
     /// Garbage collection (see `CollectionStore`): removes the links no manifest of their
     /// repository references whose lease is older than `grace`, then the blobs no repository links
     /// any more, metadata first and bytes after (`BlobStore.removeIfUnclaimed`), so a blob some
-    /// writer claims meanwhile is put back. Untagged manifests stay: they still reference their blobs.
+    /// writer claims meanwhile is put back; then stored bytes nothing names (what a crash between
+    /// the two left). Untagged manifests stay: they still reference their blobs.
     ///
     /// Each removal re-checks in its own transaction what the listing saw, so a manifest pushed,
     /// a mount or a HEAD meanwhile keeps its blob; a manifest PUT checks its blobs' links in its own
@@ -91,6 +92,32 @@ extension Registry {
             }
             progress(report)
         }
+        try await collectOrphans(dryRun: dryRun, into: &report)
+        progress(report)
         return report
+    }
+
+    /// Stored bytes that no metadata names and no upload claims: what a crash between a blob's
+    /// row and its bytes leaves, or an upload whose session expired after it committed its bytes.
+    /// No writer's bytes are ever in that state (an upload claims its digest before it commits its
+    /// bytes, and its row replaces the claim in one transaction), and each removal re-asks, so a
+    /// writer claiming the digest meanwhile keeps them.
+    private func collectOrphans(dryRun: Bool, into report: inout CollectionReport) async throws {
+        var batch: [StoredBlob] = []
+        func sweep() async throws {
+            let known = try await metadata.knownBlobs(batch.map(\.digest))
+            for blob in batch where !known.contains(blob.digest) {
+                let removed = dryRun ? true : try await blobs.removeIfUnclaimed(blob.digest) { try await metadata.knownBlobs([blob.digest]).isEmpty }
+                guard removed else { continue }
+                report.blobsRemoved += 1
+                report.bytesFreed += blob.size
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        try await blobs.forEachBlob { blob in
+            batch.append(blob)
+            if batch.count >= 256 { try await sweep() }
+        }
+        try await sweep()
     }
 }
