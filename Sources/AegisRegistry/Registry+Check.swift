@@ -136,21 +136,11 @@ extension Registry {
     /// Objects nothing names, and rows nothing links: what a crash or an interrupted collection
     /// leaves. Repaired the way garbage collection removes, so a writer claiming one meanwhile keeps it.
     private func checkOrphans(repair: Bool, into report: inout CheckReport) async throws {
-        var objects: [Digest] = []
-        func sweep() async throws {
-            let known = try await metadata.knownBlobs(objects)
-            for digest in objects where !known.contains(digest) {
-                let removed = repair ? try await blobs.removeIfUnclaimed(digest) { try await metadata.knownBlobs([digest]).isEmpty } : false
-                report.problems.append(
-                    .init(kind: "orphan_object", subject: "\(digest)", detail: "stored bytes no metadata names", repaired: removed))
-            }
-            objects.removeAll(keepingCapacity: true)
+        try await forEachUnnamedBlob { blob in
+            let removed = repair ? try await removeBytesIfUnnamed(blob.digest) : false
+            report.problems.append(
+                .init(kind: "orphan_object", subject: "\(blob.digest)", detail: "stored bytes no metadata names", repaired: removed))
         }
-        try await blobs.forEachBlob { blob in
-            objects.append(blob.digest)
-            if objects.count >= 256 { try await sweep() }
-        }
-        try await sweep()
         var cursor: Digest?
         while true {
             let page = try await metadata.collectableBlobs(after: cursor, limit: Self.collectionBatch)
@@ -159,9 +149,7 @@ extension Registry {
             for blob in page {
                 // Repaired once the row is gone; its bytes go too, unless claimed meanwhile.
                 let removed = repair ? try await metadata.transaction { try $0.collectBlob(blob.digest) } : false
-                if removed {
-                    _ = try await blobs.removeIfUnclaimed(blob.digest) { try await metadata.knownBlobs([blob.digest]).isEmpty }
-                }
+                if removed { _ = try await removeBytesIfUnnamed(blob.digest) }
                 report.problems.append(
                     .init(kind: "unlinked_blob", subject: "\(blob.digest)", detail: "\(blob.size) bytes no repository links", repaired: removed))
             }

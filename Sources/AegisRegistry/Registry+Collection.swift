@@ -85,8 +85,7 @@ extension Registry {
             for blob in forgotten {
                 // Gone from the metadata: the bytes go unless a writer claimed the digest meanwhile
                 // (then they stay, and its commit links them again).
-                let removed = try await blobs.removeIfUnclaimed(blob.digest) { try await metadata.knownBlobs([blob.digest]).isEmpty }
-                guard removed else { continue }
+                guard try await removeBytesIfUnnamed(blob.digest) else { continue }
                 report.blobsRemoved += 1
                 report.bytesFreed += blob.size
             }
@@ -103,21 +102,11 @@ extension Registry {
     /// bytes, and its row replaces the claim in one transaction), and each removal re-asks, so a
     /// writer claiming the digest meanwhile keeps them.
     private func collectOrphans(dryRun: Bool, into report: inout CollectionReport) async throws {
-        var batch: [StoredBlob] = []
-        func sweep() async throws {
-            let known = try await metadata.knownBlobs(batch.map(\.digest))
-            for blob in batch where !known.contains(blob.digest) {
-                let removed = dryRun ? true : try await blobs.removeIfUnclaimed(blob.digest) { try await metadata.knownBlobs([blob.digest]).isEmpty }
-                guard removed else { continue }
-                report.blobsRemoved += 1
-                report.bytesFreed += blob.size
-            }
-            batch.removeAll(keepingCapacity: true)
+        try await forEachUnnamedBlob { blob in
+            let removed = dryRun ? true : try await removeBytesIfUnnamed(blob.digest)
+            guard removed else { return }
+            report.blobsRemoved += 1
+            report.bytesFreed += blob.size
         }
-        try await blobs.forEachBlob { blob in
-            batch.append(blob)
-            if batch.count >= 256 { try await sweep() }
-        }
-        try await sweep()
     }
 }

@@ -217,26 +217,12 @@ extension Registry {
     /// - Returns: how many blobs were removed.
     @discardableResult
     public func sweepOrphanBlobs(now: Date = Date(), grace: TimeInterval) async throws -> Int {
-        let cutoff = now.addingTimeInterval(-grace)
-        var candidates: [Digest] = []
         var removed = 0
-        func sweep() async throws {
-            let known = try await metadata.knownBlobs(candidates)
-            for digest in candidates where !known.contains(digest) {
-                let gone = try await blobs.removeIfUnclaimed(digest) { try await metadata.knownBlobs([digest]).isEmpty }
-                if gone {
-                    removed += 1
-                    logger.notice("removed blob bytes no metadata refers to", metadata: ["digest": "\(digest)"])
-                }
-            }
-            candidates.removeAll(keepingCapacity: true)
+        try await forEachUnnamedBlob(writtenBefore: now.addingTimeInterval(-grace)) { blob in
+            guard try await removeBytesIfUnnamed(blob.digest) else { return }
+            removed += 1
+            logger.notice("removed blob bytes no metadata refers to", metadata: ["digest": "\(blob.digest)"])
         }
-        try await blobs.forEachBlob { blob in
-            guard blob.modified < cutoff else { return }
-            candidates.append(blob.digest)
-            if candidates.count >= 256 { try await sweep() }
-        }
-        try await sweep()
         return removed
     }
 

@@ -1,3 +1,4 @@
+import AegisCore
 import Foundation
 
 /// Progress of a long command on one line of standard error, rewritten in place, only when that is
@@ -14,8 +15,7 @@ struct TerminalProgress {
 
     /// Seconds since the command started.
     var elapsed: Double {
-        let duration = clock.now - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        (clock.now - start).seconds
     }
 
     /// Shows `text`, the rate of `done` `unit` per second so far and, given the `total`, the time left.

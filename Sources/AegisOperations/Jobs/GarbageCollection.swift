@@ -75,8 +75,3 @@ public struct GarbageCollection: Sendable {
         }
     }
 }
-
-extension Duration {
-    /// As fractional seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

@@ -363,6 +363,6 @@ extension RegistryMetrics: CollectionObserver {
             descriptor: .init(
                 namespace: "aegis", subsystem: "gc", metricName: "last_duration", unitName: "seconds",
                 helpText: "How long the last garbage collection took")
-        ).set(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        ).set(duration.seconds)
     }
 }
