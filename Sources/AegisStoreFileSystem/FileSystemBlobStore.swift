@@ -9,7 +9,7 @@ import _NIOFileSystem
 /// ```
 /// <root>/blobs/<algorithm>/<first two hex>/<hex>   immutable, written by fsync + rename
 /// <root>/uploads/<uuid>                            in-progress uploads
-/// <root>/trash/<uuid>                              a blob being swept (see `removeIfUnclaimed`)
+/// <root>/trash/<algorithm>-<hex>.<ms>-<uuid>        a blob being swept (see `removeIfUnclaimed`)
 /// ```
 ///
 /// All I/O goes through NIOFileSystem's thread pool, so no event loop or cooperative thread blocks.
@@ -258,8 +258,9 @@ public struct FileSystemBlobStore: BlobStore {
     }
 
     public func removeIfUnclaimed(_ digest: Digest, stillUnclaimed: () async throws -> Bool) async throws -> Bool {
-        // The name keeps the digest, so a crash while the blob is aside is undone at the next start.
-        let aside = trashRoot.appending("\(digest.algorithm.rawValue)-\(digest.encoded).\(UUID().uuidString.lowercased())")
+        // The name keeps the digest and the time, so a crash while the blob is aside is undone later.
+        let movedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        let aside = trashRoot.appending("\(digest.algorithm.rawValue)-\(digest.encoded).\(movedAt)-\(UUID().uuidString.lowercased())")
         do {
             try await fileSystem.moveItem(at: path(of: digest), to: aside)
         } catch let error as FileSystemError where error.code == .notFound {
@@ -276,8 +277,9 @@ public struct FileSystemBlobStore: BlobStore {
             try await putBack(aside, as: digest)
             return false
         }
-        try await fileSystem.removeItem(at: aside, strategy: .platformDefault)
-        return true
+        // None removed: another process found it aside for too long and put it back; the next
+        // sweep decides again.
+        return try await fileSystem.removeItem(at: aside, strategy: .platformDefault) > 0
     }
 
     private func putBack(_ aside: FilePath, as digest: Digest) async throws {
@@ -289,17 +291,37 @@ public struct FileSystemBlobStore: BlobStore {
         } catch let error as FileSystemError where error.code == .fileAlreadyExists {
             // A writer committed the same content meanwhile: keep its copy.
             try await fileSystem.removeItem(at: aside, strategy: .platformDefault)
+        } catch let error as FileSystemError where error.code == .notFound {
+            // Its sweep finished (or another process put it back) meanwhile: nothing left to do.
         }
     }
 
-    /// Puts back blobs a sweep had moved aside when the process stopped; the next sweep decides again.
+    /// How long a blob may stay aside before another opening of the store takes it for a crashed
+    /// sweep's and puts it back. A live sweep holds it for one metadata query; other processes on
+    /// the same directory (a backup, fsck, a second node) must not undo that.
+    static let abandonedAfter: Duration = .seconds(120)
+
+    /// Puts back blobs a sweep had moved aside when its process stopped; the next sweep decides again.
+    /// Entries younger than `abandonedAfter` belong to a sweep that may still run and are left alone.
     private func restoreSweptAside() async throws {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let abandoned = Self.abandonedAfter.components.seconds * 1000
         for name in try await entries(of: trashRoot) {
-            let parts = name.split(separator: ".", maxSplits: 1).first?.split(separator: "-", maxSplits: 1) ?? []
-            guard parts.count == 2, let algorithm = DigestAlgorithm(rawValue: String(parts[0])),
-                let digest = try? Digest(algorithm: algorithm, encoded: String(parts[1]))
-            else { continue }
-            try await putBack(trashRoot.appending(name), as: digest)
+            guard let entry = Self.parseAside(name) else { continue }
+            if let movedAt = entry.movedAt, now - movedAt < abandoned { continue }
+            try await putBack(trashRoot.appending(name), as: entry.digest)
         }
+    }
+
+    /// `<algorithm>-<hex>.<ms>-<uuid>`, or `<algorithm>-<hex>.<uuid>` as earlier versions named it
+    /// (no time: taken as abandoned).
+    static func parseAside(_ name: String) -> (digest: Digest, movedAt: Int64?)? {
+        let halves = name.split(separator: ".", maxSplits: 1)
+        let parts = halves.first?.split(separator: "-", maxSplits: 1) ?? []
+        guard parts.count == 2, let algorithm = DigestAlgorithm(rawValue: String(parts[0])),
+            let digest = try? Digest(algorithm: algorithm, encoded: String(parts[1]))
+        else { return nil }
+        let movedAt = halves.count == 2 ? halves[1].split(separator: "-", maxSplits: 1).first.flatMap { Int64($0) } : nil
+        return (digest, movedAt)
     }
 }
