@@ -31,12 +31,17 @@ extension Registry {
     /// - every manifest parses, its blobs are linked in its repository and an index's entries are stored there;
     /// - every blob row has its object with the row's size (`deep`: and the bytes hash to its digest);
     /// - no object lacks a row or an upload claiming it (`orphan_object`), no row lacks a link or a claim (`unlinked_blob`);
-    /// - every tenant's storage count equals its recount (`storage_count`).
+    /// - every tenant's storage count equals its recount (`storage_count`);
+    /// - with `gasPeriod`, every shared gas balance of that period agrees with the ledger
+    ///   (`gas_balance`, `gas_reserved`; see `checkGasBalances`).
     ///
     /// `repair` does only what cannot lose data: removes orphan objects and unlinked blobs (as
-    /// garbage collection does, re-checked and claim-safe) and resets storage counts to the recount.
-    /// A missing or damaged object is reported, never "repaired": only a backup has its bytes.
-    public func check(deep: Bool, repair: Bool, progress: (CheckReport) -> Void = { _ in }) async throws -> CheckReport {
+    /// garbage collection does, re-checked and claim-safe), resets storage counts to the recount
+    /// and gas balances to the ledger. A missing or damaged object is reported, never "repaired":
+    /// only a backup has its bytes.
+    public func check(
+        deep: Bool, repair: Bool, gasPeriod: Date? = nil, settle: Duration = .seconds(2), progress: (CheckReport) -> Void = { _ in }
+    ) async throws -> CheckReport {
         var report = CheckReport()
         try await checkManifests(into: &report, progress: progress)
         try await checkBlobs(deep: deep, into: &report, progress: progress)
@@ -51,6 +56,7 @@ extension Registry {
                     kind: "storage_count", subject: "tenant:\(count.tenant)",
                     detail: "counted \(count.counted) bytes, the links add up to \(count.recounted)", repaired: repair))
         }
+        if let gasPeriod { report.problems += try await checkGasBalances(period: gasPeriod, settle: settle, repair: repair) }
         return report
     }
 

@@ -68,6 +68,23 @@ extension PostgresMetadataStore {
         ).first.map(Self.balance(from:))
     }
 
+    public func gasBalances(period: Date) async throws -> [TenantID: GasBalance] {
+        var balances: [TenantID: GasBalance] = [:]
+        for row in try await rows("SELECT tenant, used, reserved FROM gas_balances WHERE period = \(period.timeIntervalSince1970)") {
+            let (tenant, used, reserved) = try row.decode((String, Int64, Int64).self)
+            balances[TenantID(unchecked: tenant)] = GasBalance(used: UInt64(clamping: used), reserved: UInt64(clamping: reserved))
+        }
+        return balances
+    }
+
+    public func adjustGasBalance(of tenant: TenantID, period: Date, by delta: Int64) async throws {
+        try await execute(
+            """
+            UPDATE gas_balances SET used = greatest(used::numeric + \(delta), 0)::bigint
+            WHERE tenant = \(tenant.value) AND period = \(period.timeIntervalSince1970)
+            """)
+    }
+
     private static func balance(from row: PostgresRow) throws -> GasBalance {
         let (used, reserved) = try row.decode((Int64, Int64).self)
         return GasBalance(used: UInt64(clamping: used), reserved: UInt64(clamping: reserved))

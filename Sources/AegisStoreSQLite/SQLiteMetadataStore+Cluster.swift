@@ -78,6 +78,27 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func gasBalances(period: Date) async throws -> [TenantID: GasBalance] {
+        try await pool.read { db in
+            var balances: [TenantID: GasBalance] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT tenant, used, reserved FROM gas_balances WHERE period = ?", arguments: [period.timeIntervalSince1970])
+            {
+                balances[TenantID(unchecked: row[0])] = GasBalance(
+                    used: UInt64(clamping: row[1] as Int64), reserved: UInt64(clamping: row[2] as Int64))
+            }
+            return balances
+        }
+    }
+
+    public func adjustGasBalance(of tenant: TenantID, period: Date, by delta: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE gas_balances SET used = max(used + ?, 0) WHERE tenant = ? AND period = ?",
+                arguments: [delta, tenant.value, period.timeIntervalSince1970])
+        }
+    }
+
     private static func balance(from row: Row) -> GasBalance {
         GasBalance(used: UInt64(clamping: row[0] as Int64), reserved: UInt64(clamping: row[1] as Int64))
     }

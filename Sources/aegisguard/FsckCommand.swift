@@ -1,4 +1,5 @@
 import AegisConfig
+import AegisGas
 import AegisRegistry
 import AegisServer
 import AegisStore
@@ -14,7 +15,7 @@ struct FsckCommand: AsyncParsableCommand {
         discussion: "Exit status: 0 clean (or every problem found was repaired), 1 problems remain, 2 could not run.")
     @OptionGroup var options: ConfigurationOptions
     @Flag(help: "Re-hash every blob's bytes too.") var deep = false
-    @Flag(help: "Make the repairs that cannot lose data: remove orphan objects and unlinked blobs, reset storage counts.")
+    @Flag(help: "Make the repairs that cannot lose data: remove orphan objects and unlinked blobs, reset storage counts and gas balances.")
     var repair = false
     @Flag(help: "Print the report as one JSON object.") var json = false
 
@@ -22,7 +23,7 @@ struct FsckCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let progress = TerminalProgress(enabled: !json)
         let report = try await withMaintenanceRegistry(configuration, what: "fsck", progress: progress) { registry in
-            try await registry.check(deep: deep, repair: repair) { done in
+            try await registry.check(deep: deep, repair: repair, gasPeriod: GasAccounts.period(of: Date())) { done in
                 progress.show(
                     "\(done.manifests) manifests, \(done.blobs) blobs, \(done.bytesHashed) bytes hashed, \(done.problems.count) problems",
                     rate: Double(done.bytesHashed) / 1_048_576, unit: "MiB")

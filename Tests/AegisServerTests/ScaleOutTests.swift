@@ -2,7 +2,9 @@ import AegisConfig
 import AegisCore
 import AegisGas
 import AegisOperations
+import AegisRegistry
 import AegisServer
+import AegisStore
 import AsyncHTTPClient
 import Foundation
 import HTTPTypes
@@ -151,6 +153,63 @@ struct ScaleOutTests {
         #expect(outcomes.filter { $0 != .created && $0 != .forbidden } == [])
         #expect(outcomes.filter { $0 == .created }.count == 100)
         #expect(outcomes.filter { $0 == .forbidden }.count == 100)
+    }
+
+    /// fsck next to a running node: a shared balance that agrees with the ledger is clean; one
+    /// moved behind the ledger's back is found and brought back by `--repair`; a reservation
+    /// nothing settles is reported and left alone.
+    @Test func fsckReconcilesSharedGasBalancesWithTheLedger() async throws {
+        let acme = try TenantID("acme")
+        let stash = Mutex<AegisStorage?>(nil)
+        try await withNodes(
+            1,
+            prepare: { storage, _ in
+                try await storage.metadata.setGasBudget(10_000_000, of: acme)
+                stash.withLock { $0 = storage }
+            }
+        ) { nodes in
+            for index in 0..<5 {
+                let bytes = Array("gas \(index)".utf8)
+                try await nodes[0].execute(uri: "/v2/acme/app/blobs/uploads/?digest=\(sha256(bytes))", method: .post, body: ByteBuffer(bytes: bytes))
+                {
+                    #expect($0.status == .created)
+                }
+            }
+            let storage = try #require(stash.withLock { $0 })
+            let store = storage.metadata
+            let period = GasAccounts.period(of: Date())
+            let registry = GarbageCollectionTests.registry(of: storage)
+            func gasProblems(repair: Bool = false) async throws -> [CheckReport.Problem] {
+                try await registry.check(deep: false, repair: repair, gasPeriod: period, settle: .milliseconds(300)).problems
+                    .filter { $0.kind.hasPrefix("gas_") }
+            }
+            // Both sides trail the requests by a batch; wait (bounded) until they meet.
+            var agreed = false
+            for _ in 0..<50 where !agreed {
+                let balance = try await store.gasBalance(of: acme, period: period)
+                let ledger = try await store.gasUsed(by: acme, since: period)
+                agreed = balance.map { $0.used == ledger && $0.reserved == 0 && ledger > 0 } ?? false
+                if !agreed { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(agreed)
+            #expect(try await gasProblems() == [])
+
+            try await store.adjustGasBalance(of: acme, period: period, by: 1234)
+            let found = try await gasProblems()
+            #expect(found.map(\.kind) == ["gas_balance"])
+            #expect(found.first?.subject == "tenant:acme")
+            #expect(found.first?.repaired == false)
+            let repaired = try await gasProblems(repair: true)
+            #expect(repaired.map(\.repaired) == [true])
+            #expect(try await gasProblems() == [])
+            #expect(try await store.gasBalance(of: acme, period: period)?.used == store.gasUsed(by: acme, since: period))
+
+            _ = try await store.reserveGas(500, of: acme, period: period, budget: .max)
+            let stuck = try await gasProblems(repair: true)
+            #expect(stuck.map(\.kind) == ["gas_reserved"])
+            #expect(stuck.first?.repaired == false)
+            #expect(try await store.gasBalance(of: acme, period: period)?.reserved == 500)
+        }
     }
 
     /// A node that never saw the upload's bytes verifies the digest at the PUT: a wrong one is

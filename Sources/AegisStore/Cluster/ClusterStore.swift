@@ -29,6 +29,11 @@ public protocol ClusterStore: Sendable {
     func settleGas(_ settlements: [GasSettlement]) async throws
     /// The tenant's balance for `period`, nil when not open.
     func gasBalance(of tenant: TenantID, period: Date) async throws -> GasBalance?
+    /// Every balance open for `period` (for `fsck`, which reconciles them with the ledger).
+    func gasBalances(period: Date) async throws -> [TenantID: GasBalance]
+    /// Moves the balance's `used` by `delta` (not below 0): `fsck --repair` bringing it back to the
+    /// ledger's sum. A delta, not a new value, so settlements written meanwhile are kept.
+    func adjustGasBalance(of tenant: TenantID, period: Date, by delta: Int64) async throws
 
     /// Tries to become (or confirms being) the leader named `name`; see `LeaderLease`.
     func leadership(_ name: String) -> any LeaderLease

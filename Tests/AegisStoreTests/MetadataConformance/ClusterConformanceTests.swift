@@ -45,6 +45,27 @@ import Testing
     }
 
     @Test(arguments: MetadataDriver.all)
+    func balancesAreListedPerPeriodAndAdjustedByADelta(driver: MetadataDriver) async throws {
+        try await driver.with { store async throws in
+            let period = Date(timeIntervalSince1970: 1_700_000_000)
+            try await store.openGasBalance(of: acme, period: period, used: 40)
+            try await store.openGasBalance(of: globex, period: period, used: 7)
+            try await store.openGasBalance(of: acme, period: period.addingTimeInterval(-86_400), used: 1)
+            _ = try await store.reserveGas(5, of: acme, period: period, budget: 100)
+            #expect(
+                try await store.gasBalances(period: period) == [
+                    acme: GasBalance(used: 40, reserved: 5), globex: GasBalance(used: 7, reserved: 0),
+                ])
+            try await store.adjustGasBalance(of: acme, period: period, by: 15)
+            try await store.adjustGasBalance(of: globex, period: period, by: -100)
+            try await store.adjustGasBalance(of: acme, period: period.addingTimeInterval(1), by: 3)
+            #expect(try await store.gasBalance(of: acme, period: period) == GasBalance(used: 55, reserved: 5))
+            #expect(try await store.gasBalance(of: globex, period: period) == GasBalance(used: 0, reserved: 0))
+            #expect(try await store.gasBalances(period: period.addingTimeInterval(1)).isEmpty)
+        }
+    }
+
+    @Test(arguments: MetadataDriver.all)
     func concurrentReservationsNeverPassTheBudget(driver: MetadataDriver) async throws {
         try await driver.with { store async throws in
             let period = Date(timeIntervalSince1970: 1_700_000_000)
