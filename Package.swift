@@ -136,6 +136,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AegisCarbon",
+            dependencies: [
+                "AegisCore", "AegisStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "AegisRegistry",
             dependencies: [
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
@@ -168,7 +180,7 @@ let package = Package(
         .target(
             name: "AegisConfig",
             dependencies: [
-                "AegisCore", "AegisAuth", "AegisGas", "AegisWasm", .product(name: "TOMLKit", package: "TOMLKit"),
+                "AegisCore", "AegisAuth", "AegisCarbon", "AegisGas", "AegisWasm", .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -187,6 +199,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "AegisAuth",
+                "AegisCarbon",
                 "AegisCore",
                 "AegisGas",
                 "AegisRegistry",
@@ -209,6 +222,7 @@ let package = Package(
                 "AegisConfig",
                 "AegisOperations",
                 "AegisAuth",
+                "AegisCarbon",
                 "AegisWasm",
                 "AegisSpin",
                 "AegisGas",
@@ -243,6 +257,7 @@ let package = Package(
         .executableTarget(
             name: "aegisguard",
             dependencies: [
+                "AegisCarbon",
                 "AegisClient",
                 "AegisConfig",
                 "AegisOperations",
@@ -279,6 +294,11 @@ let package = Package(
         .testTarget(
             name: "AegisCoreTests",
             dependencies: ["AegisCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AegisCarbonTests",
+            dependencies: ["AegisCarbon", "AegisStore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -321,6 +341,7 @@ let package = Package(
         .testTarget(
             name: "AegisServerTests",
             dependencies: [
+                "AegisCarbon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 "AegisAuth",

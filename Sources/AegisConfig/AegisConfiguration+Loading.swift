@@ -1,4 +1,5 @@
 import AegisAuth
+import AegisCarbon
 import AegisCore
 import AegisGas
 import AegisWasm
@@ -166,6 +167,42 @@ extension AegisConfiguration {
         },
         Setting("gc.interval_seconds", "AEGIS_GC_INTERVAL_SECONDS") { $0.gcIntervalSeconds = try $1.int(in: 0...(7 * 86400)) },
         Setting("gc.grace_seconds", "AEGIS_GC_GRACE_SECONDS") { $0.gcGraceSeconds = try $1.int(in: 1...(30 * 86400)) },
+        Setting("carbon.enabled", "AEGIS_CARBON_ENABLED") { $0.carbon.enabled = try $1.bool() },
+        Setting("carbon.cloud", "AEGIS_CARBON_CLOUD") { $0.carbon.cloud = try $1.string() },
+        Setting("carbon.region", "AEGIS_CARBON_REGION") { $0.carbon.region = try $1.string() },
+        Setting("carbon.processor", "AEGIS_CARBON_PROCESSOR") { $0.carbon.processor = try $1.string() },
+        Setting("carbon.vcpus", "AEGIS_CARBON_VCPUS") { $0.carbon.vcpus = try $1.int(in: 1...4096) },
+        Setting("carbon.host_vcpus", "AEGIS_CARBON_HOST_VCPUS") { $0.carbon.hostVCPUs = try $1.int(in: 1...4096) },
+        Setting("carbon.pue", "AEGIS_CARBON_PUE") { $0.carbon.pue = try $1.double(in: 1...3) },
+        Setting("carbon.replication_factor", "AEGIS_CARBON_REPLICATION_FACTOR") {
+            $0.carbon.replicationFactor = try $1.double(in: 1...100)
+        },
+        Setting("carbon.storage_class", "AEGIS_CARBON_STORAGE_CLASS") { $0.carbon.storageClass = try $1.string() },
+        Setting("carbon.embodied_kg_per_server", "AEGIS_CARBON_EMBODIED_KG_PER_SERVER") {
+            $0.carbon.embodiedKgPerServer = try $1.double(in: 0...1_000_000)
+        },
+        Setting("carbon.cross_region_fraction", "AEGIS_CARBON_CROSS_REGION_FRACTION") {
+            $0.carbon.crossRegionFraction = try $1.double(in: 0...1)
+        },
+        Setting("carbon.interval_seconds", "AEGIS_CARBON_INTERVAL_SECONDS") { $0.carbon.intervalSeconds = try $1.int(in: 1...3600) },
+        Setting("carbon.intensity_url", "AEGIS_CARBON_INTENSITY_URL") {
+            let url = try $1.string()
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigurationError("carbon.intensity_url must be an http:// or https:// URL")
+            }
+            $0.carbon.intensityURL = url
+        },
+        Setting("carbon.forecast_file", "AEGIS_CARBON_FORECAST_FILE") { $0.carbon.forecastFile = try $1.string() },
+        Setting("carbon.location", "AEGIS_CARBON_LOCATION") { $0.carbon.location = try $1.string() },
+        Setting("carbon.intensity_refresh_seconds", "AEGIS_CARBON_INTENSITY_REFRESH_SECONDS") {
+            $0.carbon.intensityRefreshSeconds = try $1.int(in: 10...86400)
+        },
+        Setting("carbon.energy_source", "AEGIS_CARBON_ENERGY_SOURCE") {
+            let source = try $1.string()
+            guard source == "ccf" || source == "rapl" else { throw ConfigurationError("carbon.energy_source must be ccf or rapl") }
+            $0.carbon.energySource = source
+        },
+        Setting("carbon.rapl_path", "AEGIS_CARBON_RAPL_PATH") { $0.carbon.raplPath = try $1.string() },
     ]
 
     mutating func apply(toml text: String) throws {
@@ -205,7 +242,8 @@ extension AegisConfiguration {
             if let nested = value.table {
                 flatten(nested, prefix: name, into: &values)
             } else {
-                values[name] = SettingValue(name: name, text: value.string ?? value.bool.map { String($0) }, number: value.int)
+                values[name] = SettingValue(
+                    name: name, text: value.string ?? value.bool.map { String($0) } ?? value.double.map { String($0) }, number: value.int)
             }
         }
     }
@@ -281,6 +319,16 @@ private struct SettingValue {
         case "false": return false
         default: throw ConfigurationError("'\(name)' must be true or false")
         }
+    }
+
+    func double(in range: ClosedRange<Double>) throws -> Double {
+        guard let value = number.map(Double.init) ?? text.flatMap({ Double($0) }), value.isFinite else {
+            throw ConfigurationError("'\(name)' must be a number")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError("'\(name)' must be between \(range.lowerBound) and \(range.upperBound)")
+        }
+        return value
     }
 
     func int(in range: ClosedRange<Int>) throws -> Int {

@@ -1,4 +1,5 @@
 import AegisAuth
+import AegisCarbon
 import AegisCore
 import AegisGas
 import AegisWasm
@@ -87,6 +88,11 @@ public struct AegisConfiguration: Sendable, Hashable {
     }
     /// Gas metering.
     public var gas = GasSettings()
+    /// Energy and emissions accounting.
+    public var carbon = CarbonSettings()
+
+    /// Where the registry runs and how its energy is estimated (see `CarbonSettings`).
+    public typealias CarbonSettings = AegisCarbon.CarbonSettings
     /// The WASM sandbox.
     public var wasm = WasmSettings()
 
@@ -188,6 +194,14 @@ extension AegisConfiguration {
     /// Checks the combination of settings `serve` is asked to run with.
     /// - Throws: `ConfigurationError` naming what is missing or unsafe.
     public func validateForServing() throws {
+        if carbon.enabled {
+            do {
+                _ = try EnergyModel(carbon, objectStorage: blobsURL != nil, cores: 1)
+                _ = try GridIntensity.tableReading(carbon)
+            } catch let error as CarbonSettingsError {
+                throw ConfigurationError(error.description)
+            }
+        }
         if tls.isEnabled != (tls.keyFile != nil) {
             throw ConfigurationError("tls.cert_file and tls.key_file must be given together")
         }

@@ -14,6 +14,9 @@ public final class GasMeter: Sendable {
         var repository: String?
         var exhausted = false
         var reservation: GasAccounts.Reservation?
+        var bytesIn: Int64 = 0
+        var bytesOut: Int64 = 0
+        var cpu: Duration?
     }
 
     private let state: Mutex<State>
@@ -79,6 +82,19 @@ public final class GasMeter: Sendable {
         }
     }
 
+    /// Counts body bytes received and sent (for the energy of moving them).
+    public func moved(in received: Int64 = 0, out sent: Int64 = 0) {
+        state.withLock {
+            $0.bytesIn += received
+            $0.bytesOut += sent
+        }
+    }
+
+    /// Adds CPU time measured for this request's own work (a WASM run's thread).
+    public func measured(cpu: Duration) {
+        state.withLock { $0.cpu = ($0.cpu ?? .zero) + cpu }
+    }
+
     /// Gas left under the limit.
     public var remaining: UInt64 { state.withLock { $0.limit - $0.used } }
 
@@ -87,7 +103,7 @@ public final class GasMeter: Sendable {
         state.withLock {
             GasReading(
                 limit: $0.limit, used: $0.used, price: price, operation: $0.operation, tenant: $0.tenant, principal: $0.principal,
-                repository: $0.repository, exhausted: $0.exhausted)
+                repository: $0.repository, exhausted: $0.exhausted, bytesIn: $0.bytesIn, bytesOut: $0.bytesOut, cpu: $0.cpu)
         }
     }
 
@@ -107,4 +123,9 @@ public struct GasReading: Sendable, Hashable {
     public var principal: String
     public var repository: String?
     public var exhausted: Bool
+    /// Body bytes received and sent.
+    public var bytesIn: Int64
+    public var bytesOut: Int64
+    /// CPU time measured for the request's own work, if any was.
+    public var cpu: Duration?
 }

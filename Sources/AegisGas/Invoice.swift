@@ -1,3 +1,4 @@
+import AegisCore
 import AegisStore
 import Foundation
 
@@ -80,15 +81,11 @@ public struct Invoice: Sendable, Hashable, Codable {
         for line in lines {
             rows.append(
                 [tenant, period, line.repository ?? "", line.operation, String(line.count), String(line.gas), String(line.amount)]
-                    .map(Self.csvField).joined(separator: ","))
+                    .map(CSV.field).joined(separator: ","))
         }
         return rows.joined(separator: "\n") + "\n"
     }
 
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }
 
 extension GasCharge {
@@ -100,7 +97,7 @@ extension GasCharge {
         [
             time.ISO8601Format(), tenant, principal, operation, repository ?? "", requestID, String(gas), String(price), String(amount),
             schedule, outOfGas ? "true" : "false",
-        ].map(Invoice.csvField).joined(separator: ",")
+        ].map(CSV.field).joined(separator: ",")
     }
 
     /// The charge as one NDJSON line.

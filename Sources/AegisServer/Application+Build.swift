@@ -64,9 +64,10 @@ public struct AegisStorage: Sendable {
 /// the WASM runner, and every operation over them. The server and the CLI both start here.
 /// - Parameters:
 ///   - observer: Where settled usage goes besides the ledger (the server's Prometheus metrics).
+/// - Throws: `CarbonSettingsError` for `[carbon]` settings that cannot be used.
 public func buildOperations(
     _ configuration: AegisConfiguration, storage: AegisStorage, logger: Logger, observer: any UsageObserver = NoUsageObserver()
-) -> Operations {
+) throws -> Operations {
     let registry = Registry(
         metadata: storage.metadata, blobs: storage.blobs, limits: configuration.limits, blobLease: TimeInterval(configuration.gcGraceSeconds),
         logger: logger)
@@ -90,7 +91,8 @@ public func buildOperations(
         schedule: .standard, settings: gas,
         accounts: GasAccounts(
             store: storage.metadata, defaultBudget: gas.defaultBudget, shared: storage.metadata.isShared ? storage.metadata : nil),
-        ledger: GasLedgerLog(), feeMarket: FeeMarket(capacity: gas.capacityPerInterval, floor: gas.price), observer: observer)
+        ledger: GasLedgerLog(), feeMarket: FeeMarket(capacity: gas.capacityPerInterval, floor: gas.price),
+        carbon: try carbonAccountant(configuration, logger: logger), observer: observer)
     let wasm = configuration.wasm
     let runner = WasmRunner(
         registry: registry,
@@ -119,7 +121,7 @@ public func buildApplication(
     logger.logLevel = Logger.Level(rawValue: configuration.logLevel) ?? .info
     let storage = if let storage { storage } else { try await AegisStorage.open(configuration) }
     let metrics = RegistryMetrics()
-    let operations = buildOperations(configuration, storage: storage, logger: logger, observer: metrics)
+    let operations = try buildOperations(configuration, storage: storage, logger: logger, observer: metrics)
     let (registry, metering) = (operations.registry, operations.metering)
     if try await operations.users.bootstrapAdministrator(passwordFile: configuration.initialPasswordPath) {
         logger.notice(
@@ -272,7 +274,10 @@ func backgroundServices(
                 "garbage collection", every: .seconds(configuration.gcIntervalSeconds), tickFirst: false,
                 tick: { if await lease.acquire() { await collector.run() } }))
     }
-    if configuration.gas.metering {
+    if let carbon = carbonService(configuration, metering: metering, store: store, observer: observer, logger: logger) {
+        services.append(carbon)
+    }
+    if configuration.gas.metering || metering.carbon != nil {
         let accrual = StorageAccrual(metering: metering, store: store, logger: logger)
         let seconds = configuration.gas.storageAccrualSeconds
         services.append(

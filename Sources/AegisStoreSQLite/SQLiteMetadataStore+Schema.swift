@@ -329,6 +329,36 @@ extension SQLiteMetadataStore {
             // Retention: a tenant's rules (JSON), and when each manifest was last pulled.
             try db.execute(sql: "ALTER TABLE tenants ADD COLUMN retention TEXT; ALTER TABLE manifests ADD COLUMN pulled_at REAL")
         }
+        migrator.registerMigration("v20-carbon-ledger") { db in
+            // Energy and emissions per request, run, storage interval and idle minute; append-only.
+            try db.execute(
+                sql: """
+                    CREATE TABLE carbon_ledger(
+                        id INTEGER PRIMARY KEY,
+                        time REAL NOT NULL,
+                        tenant TEXT NOT NULL,
+                        principal TEXT NOT NULL,
+                        operation TEXT NOT NULL,
+                        repository TEXT,
+                        request_id TEXT NOT NULL,
+                        cpu_us INTEGER NOT NULL,
+                        cpu_measured INTEGER NOT NULL,
+                        compute_uj INTEGER NOT NULL,
+                        memory_uj INTEGER NOT NULL,
+                        storage_uj INTEGER NOT NULL,
+                        network_uj INTEGER NOT NULL,
+                        bytes_in INTEGER NOT NULL,
+                        bytes_out INTEGER NOT NULL,
+                        intensity REAL NOT NULL,
+                        intensity_source TEXT NOT NULL,
+                        energy_source TEXT NOT NULL,
+                        operational_ng INTEGER NOT NULL,
+                        embodied_ng INTEGER NOT NULL);
+                    CREATE INDEX carbon_ledger_tenant_time ON carbon_ledger(tenant, time);
+                    CREATE TRIGGER carbon_ledger_no_update BEFORE UPDATE ON carbon_ledger
+                    BEGIN SELECT RAISE(ABORT, 'the carbon ledger is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -88,6 +88,8 @@ public struct RunResult: Sendable {
     /// Fuel consumed (the whole limit when out of gas).
     public var fuelUsed: UInt64
     public var duration: Duration
+    /// CPU time the run's thread used (it runs on one thread from start to end).
+    public var cpuTime: Duration = .zero
 }
 
 extension Duration {

@@ -65,6 +65,7 @@ public final class WasmExecutor: Sendable {
 
     private static func run(_ module: Module, engine: Engine, input: RunInput, limits: RunLimits) -> RunResult {
         let started = ContinuousClock.now
+        let cpuStarted = ThreadCPUClock.now()
         let deadline = Deadline(instant: started + limits.timeout)
         let stdin = MemoryStdio(input: input.stdin, deadline: deadline)
         let stdout = MemoryStdio(outputLimit: limits.maxOutputBytes, deadline: deadline)
@@ -109,7 +110,7 @@ public final class WasmExecutor: Sendable {
             status: status, exitCode: status == .exit ? exitCode : nil, message: message, stdout: out.bytes, stderr: err.bytes,
             stdoutTruncated: out.truncated, stderrTruncated: err.truncated,
             fuelUsed: status == .outOfGas ? limits.fuel : limits.fuel - min(remaining, limits.fuel),
-            duration: ContinuousClock.now - started)
+            duration: ContinuousClock.now - started, cpuTime: ThreadCPUClock.now() - cpuStarted)
     }
 
     /// The WASI functions, each checking the deadline first. `poll_oneoff` (the only call that

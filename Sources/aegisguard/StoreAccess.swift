@@ -23,7 +23,7 @@ func withOperations(_ options: ConfigurationOptions, _ body: (Operations, Caller
     var logger = Logger(label: "aegisguard")
     logger.logLevel = .error
     let storage = try await AegisStorage.open(configuration)
-    let operations = buildOperations(configuration, storage: storage, logger: logger)
+    let operations = try buildOperations(configuration, storage: storage, logger: logger)
     defer { try? storage.metadata.close() }
     do {
         try await report { try await body(operations, Caller.localOperator()) }

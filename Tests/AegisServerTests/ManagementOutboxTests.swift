@@ -77,7 +77,7 @@ import Testing
             try await client.execute(uri: "/v2/acme/app/blobs/uploads/", method: .post, headers: alice) { #expect($0.status == .accepted) }
             // Another process (the CLI) removes alice from acme while the server runs and caches her credentials.
             let storage = try await AegisStorage.open(registry.configuration)
-            let cli = buildOperations(registry.configuration, storage: storage, logger: Logger(label: "cli"))
+            let cli = try buildOperations(registry.configuration, storage: storage, logger: Logger(label: "cli"))
             try await cli.members.remove("alice", from: TenantID("acme"), Caller.localOperator())
             try await storage.metadata.appendAudit(cli.authorization.audit.drain())
             try storage.metadata.close()

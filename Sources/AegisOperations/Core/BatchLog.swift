@@ -53,5 +53,8 @@ public typealias AuditLog = BatchLog<AuditRecord>
 /// Gas charges waiting to be appended to the ledger.
 public typealias GasLedgerLog = BatchLog<GasCharge>
 
+/// Carbon rows waiting to be appended to the carbon ledger.
+public typealias CarbonLedgerLog = BatchLog<CarbonCharge>
+
 /// Finished WASM runs waiting to be recorded.
 public typealias RunLog = BatchLog<RunRecord>

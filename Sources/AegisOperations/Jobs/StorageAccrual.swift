@@ -1,3 +1,4 @@
+import AegisCarbon
 import AegisCore
 import AegisGas
 import AegisStore
@@ -6,7 +7,8 @@ import Logging
 
 /// Charges every tenant storage gas for the bytes it keeps: the schedule's `storagePerGiBHour`
 /// pro rata for one interval, one ledger row per tenant (`storage.accrual`), counted against its
-/// budget like any other gas.
+/// budget like any other gas; and, with carbon accounting, the energy of keeping them (one carbon
+/// row per tenant).
 public struct StorageAccrual: Sendable {
     let metering: Metering
     let store: any StorageStore
@@ -22,8 +24,11 @@ public struct StorageAccrual: Sendable {
     public func accrue(seconds: Int, now: Date = Date()) async {
         do {
             for (tenant, bytes) in try await store.storageByTenant() {
+                if let carbon = metering.carbon, bytes > 0 {
+                    metering.carbonLedger.record(await carbon.storage(tenant: tenant.value, bytes: bytes, seconds: Double(seconds), now: now))
+                }
                 let charge = metering.schedule.storage(bytes: bytes, seconds: seconds)
-                guard charge > 0 else { continue }
+                guard metering.settings.metering, charge > 0 else { continue }
                 metering.accounts.record(charge, for: tenant)
                 metering.ledger.record(
                     GasCharge(

@@ -1,3 +1,4 @@
+import AegisCarbon
 import AegisCore
 import AegisGas
 import AegisStore
@@ -14,17 +15,22 @@ public struct Metering: Sendable {
     /// Ledger rows waiting for the batch writer.
     public let ledger: GasLedgerLog
     public let feeMarket: FeeMarket
+    /// Energy and emissions of the settled usage; nil when carbon accounting is off.
+    public let carbon: CarbonAccountant?
+    /// Carbon rows waiting for the batch writer.
+    public let carbonLedger = CarbonLedgerLog()
     let observer: any UsageObserver
 
     public init(
         schedule: GasSchedule, settings: GasSettings, accounts: GasAccounts, ledger: GasLedgerLog, feeMarket: FeeMarket,
-        observer: any UsageObserver
+        carbon: CarbonAccountant? = nil, observer: any UsageObserver
     ) {
         self.schedule = schedule
         self.settings = settings
         self.accounts = accounts
         self.ledger = ledger
         self.feeMarket = feeMarket
+        self.carbon = carbon
         self.observer = observer
     }
 
@@ -114,7 +120,7 @@ public struct Metering: Sendable {
         let usage = UsageRecord(
             time: Date(), tenant: tenant, principal: reading.principal, operation: reading.operation ?? fallback,
             repository: reading.repository, requestID: requestID, gasUsed: reading.used, gasLimit: reading.limit, price: reading.price,
-            schedule: schedule.version, outOfGas: reading.exhausted)
+            schedule: schedule.version, outOfGas: reading.exhausted, bytesIn: reading.bytesIn, bytesOut: reading.bytesOut, cpu: reading.cpu)
         feeMarket.record(usage.gasUsed)
         if let reservation = meter.reservation {
             accounts.settle(reservation, used: usage.gasUsed)
@@ -124,6 +130,7 @@ public struct Metering: Sendable {
         let remaining = accounts.snapshot(tenant).flatMap { account in account.budget.map { $0 > account.used ? $0 - account.used : 0 } }
         observer.observe(usage, remaining: remaining)
         ledger.record(usage.charge)
+        carbon?.record(usage.carbonUsage)
         return usage
     }
 

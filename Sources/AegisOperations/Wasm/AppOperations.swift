@@ -114,6 +114,7 @@ public struct AppOperations: Sendable {
         try metering.applyLimit(gasLimit, to: meter)
         try await metering.bill(
             meter, to: tenant, principal: caller.principal.description, repository: repository.value, operation: .wagiRequest, reserving: .limit)
+        meter.moved(in: Int64(body.count))
         try metering.charge(meter, metering.schedule.ingress(bytes: Int64(body.count)))
         let input = RunInput(
             program: match.scriptName, arguments: Array(WAGI.arguments(for: request, template: executor.argv).dropFirst()),
@@ -138,6 +139,7 @@ public struct AppOperations: Sendable {
         } catch let error as SpinError {
             throw OperationError(.appFailed, "component '\(component)' answered no CGI response: \(error)", reason: "bad_cgi")
         }
+        meter.moved(out: Int64(cgi.body.count))
         try metering.charge(meter, metering.schedule.egress(bytes: Int64(cgi.body.count)))
         return cgi
     }

@@ -154,6 +154,7 @@ public struct WasmRunner: Sendable {
             }
             return result
         }
+        meter.measured(cpu: result.cpuTime)
         if result.status == .outOfGas {
             meter.exhaust()
         } else {

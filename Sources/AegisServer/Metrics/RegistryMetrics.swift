@@ -21,6 +21,7 @@ struct RegistryMetrics: UsageObserver {
     private let exportedLogins = Exported(LoginMetrics(throttle: .init(), hashes: 0))
     private let webhookCounters = CollectorCache<WebhookKey, Counter>()
     private let decisionCounters = CollectorCache<String, Counter>()
+    private let carbonCollectors = CollectorCache<String, CarbonCollectors>()
     let eventCollectors: EventCollectors
     private static let buckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -84,6 +85,30 @@ struct RegistryMetrics: UsageObserver {
                     labels: [("tenant", tenant.value)])
             }.set(Double(remaining))
         }
+    }
+
+    /// A carbon row: the tenant's energy (joules) and emissions (grams, operational and embodied).
+    func observe(_ carbon: CarbonCharge) {
+        let collectors = carbonCollectors.value(carbon.tenant) {
+            let tenant = [("tenant", carbon.tenant)]
+            let emissions = { (scope: String) in
+                registry.makeCounter(
+                    descriptor: .init(
+                        namespace: "aegis", subsystem: "carbon", metricName: "emissions", unitName: "grams_total",
+                        helpText: "CO2e attributed to the tenant, operational (energy × grid intensity) or embodied"),
+                    labels: tenant + [("scope", scope)])
+            }
+            return CarbonCollectors(
+                energy: registry.makeCounter(
+                    descriptor: .init(
+                        namespace: "aegis", subsystem: "carbon", metricName: "energy", unitName: "joules_total",
+                        helpText: "Energy attributed to the tenant, PUE included"),
+                    labels: tenant),
+                operational: emissions("operational"), embodied: emissions("embodied"))
+        }
+        collectors.energy.increment(by: Double(carbon.energyMicrojoules) / 1e6)
+        collectors.operational.increment(by: Double(carbon.operationalNanograms) / 1e9)
+        collectors.embodied.increment(by: Double(carbon.embodiedNanograms) / 1e9)
     }
 
     /// A finished WASM run: counted by tenant, trigger (`api`, `wagi`) and result kind, its fuel
@@ -365,4 +390,11 @@ extension RegistryMetrics: CollectionObserver {
                 helpText: "How long the last garbage collection took")
         ).set(duration.seconds)
     }
+}
+
+/// One tenant's carbon counters.
+struct CarbonCollectors: Sendable {
+    let energy: Counter
+    let operational: Counter
+    let embodied: Counter
 }

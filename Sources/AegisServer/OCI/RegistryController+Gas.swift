@@ -31,6 +31,7 @@ extension RegistryController {
 
     /// Charges egress gas for a body about to be served.
     func chargeEgress(_ bytes: Int64, context: AegisRequestContext) throws {
+        context.gas?.moved(out: bytes)
         try context.gas?.charge(metering.schedule.egress(bytes: bytes))
     }
 }
@@ -93,6 +94,7 @@ struct MeteredBody<Base: AsyncSequence & Sendable>: AsyncSequence, Sendable wher
                 return nil
             }
             if let meter {
+                meter.moved(in: Int64(buffer.readableBytes))
                 pending += Int64(buffer.readableBytes)
                 let whole = pending / 1024 * 1024
                 if whole > 0 {

@@ -66,7 +66,7 @@ struct TestRegistry {
         for tenant in tenants where try await storage.metadata.tenant(TenantID(tenant)) == nil {
             _ = try await storage.metadata.createTenant(TenantID(tenant))
         }
-        let operations = buildOperations(configuration, storage: storage, logger: Logger(label: "test"))
+        let operations = try buildOperations(configuration, storage: storage, logger: Logger(label: "test"))
         if try await storage.metadata.user(named: Self.admin.user) == nil {
             try await operations.createUser(name: Self.admin.user, password: Self.admin.password, systemAdmin: true)
         }

@@ -1,0 +1,46 @@
+import AegisCarbon
+import AegisConfig
+import AegisOperations
+import AegisStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The carbon accountant `configuration` asks for, nil when carbon accounting is off.
+/// - Throws: `CarbonSettingsError` for settings that cannot be used (an unknown cloud, region or
+///   processor; RAPL asked for where the machine has none).
+func carbonAccountant(_ configuration: AegisConfiguration, logger: Logger) throws -> CarbonAccountant? {
+    let settings = configuration.carbon
+    guard settings.enabled else { return nil }
+    let model = try EnergyModel(settings, objectStorage: configuration.blobsURL != nil, cores: System.coreCount)
+    let location = settings.location ?? settings.region ?? settings.cloud
+    let live: (any IntensitySource)? =
+        if let url = settings.intensityURL {
+            CarbonAwareWebSource(baseURL: url, location: location)
+        } else if let file = settings.forecastFile {
+            ForecastFileSource(path: file, location: location)
+        } else {
+            nil
+        }
+    let intensity = GridIntensity(
+        table: try GridIntensity.tableReading(settings), live: live, refreshSeconds: settings.intensityRefreshSeconds, logger: logger)
+    let energyMeter: (any EnergyMeter)? = settings.energySource == "rapl" ? try RAPLEnergyMeter(root: settings.raplPath) : nil
+    return CarbonAccountant(model: model, intensity: intensity, sampler: SystemProcessSampler(), energyMeter: energyMeter)
+}
+
+/// Closes the accountant's interval every `carbon.interval_seconds` and writes its rows (with the
+/// storage accountant's) to the carbon ledger. Every node accounts for its own process.
+func carbonService(
+    _ configuration: AegisConfiguration, metering: Metering, store: any CarbonLedgerStore, observer: any UsageObserver, logger: Logger
+) -> (any Service)? {
+    guard let accountant = metering.carbon else { return nil }
+    let writer = BatchWriter(metering.carbonLedger, name: "carbon rows", logger: logger) { rows in
+        try await store.appendCarbonCharges(rows)
+        for row in rows { observer.observe(row) }
+    }
+    let tick: @Sendable () async -> Void = {
+        for row in await accountant.close() { metering.carbonLedger.record(row) }
+        await writer.flush()
+    }
+    return PeriodicService("carbon", every: .seconds(configuration.carbon.intervalSeconds), tickFirst: false, tick: tick, atShutdown: tick)
+}

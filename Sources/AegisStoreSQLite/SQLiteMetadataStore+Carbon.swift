@@ -1,0 +1,74 @@
+import AegisCore
+import AegisStore
+import Foundation
+import GRDB
+import GRDBSQLite
+
+extension SQLiteMetadataStore {
+    /// Appends a batch of rows in one transaction (a row per request, like the gas ledger).
+    public func appendCarbonCharges(_ charges: [CarbonCharge]) async throws {
+        guard !charges.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO carbon_ledger(time, tenant, principal, operation, repository, request_id, cpu_us, cpu_measured,
+                        compute_uj, memory_uj, storage_uj, network_uj, bytes_in, bytes_out, intensity, intensity_source, energy_source,
+                        operational_ng, embodied_ng)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for charge in charges {
+                try statement.execute(arguments: [
+                    charge.time.timeIntervalSince1970, charge.tenant, charge.principal, charge.operation, charge.repository, charge.requestID,
+                    charge.cpuMicros, charge.cpuMeasured, charge.computeMicrojoules, charge.memoryMicrojoules, charge.storageMicrojoules,
+                    charge.networkMicrojoules, charge.bytesIn, charge.bytesOut, charge.intensity, charge.intensitySource, charge.energySource,
+                    charge.operationalNanograms, charge.embodiedNanograms,
+                ])
+            }
+        }
+    }
+
+    public func carbonCharges(of tenant: TenantID, from: Date, to: Date, after: Int64, limit: Int) async throws -> [(
+        id: Int64, charge: CarbonCharge
+    )] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, time, tenant, principal, operation, repository, request_id, cpu_us, cpu_measured, compute_uj, memory_uj,
+                        storage_uj, network_uj, bytes_in, bytes_out, intensity, intensity_source, energy_source, operational_ng, embodied_ng
+                    FROM carbon_ledger WHERE tenant = ? AND time >= ? AND time < ? AND id > ? ORDER BY id LIMIT ?
+                    """,
+                arguments: [tenant.value, from.timeIntervalSince1970, to.timeIntervalSince1970, after, limit]
+            ).map { row in
+                (
+                    row[0],
+                    CarbonCharge(
+                        time: Date(timeIntervalSince1970: row[1]), tenant: row[2], principal: row[3], operation: row[4], repository: row[5],
+                        requestID: row[6], cpuMicros: row[7], cpuMeasured: row[8], computeMicrojoules: row[9], memoryMicrojoules: row[10],
+                        storageMicrojoules: row[11], networkMicrojoules: row[12], bytesIn: row[13], bytesOut: row[14], intensity: row[15],
+                        intensitySource: row[16], energySource: row[17], operationalNanograms: row[18], embodiedNanograms: row[19])
+                )
+            }
+        }
+    }
+
+    public func carbonLines(of tenant: TenantID, from: Date, to: Date) async throws -> [CarbonLine] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT repository, operation, count(*), sum(cpu_us), sum(compute_uj), sum(memory_uj), sum(storage_uj), sum(network_uj),
+                        sum(bytes_in), sum(bytes_out), sum(operational_ng), sum(embodied_ng)
+                    FROM carbon_ledger WHERE tenant = ? AND time >= ? AND time < ?
+                    GROUP BY repository, operation ORDER BY coalesce(repository, ''), operation
+                    """,
+                arguments: [tenant.value, from.timeIntervalSince1970, to.timeIntervalSince1970]
+            ).map { row in
+                CarbonLine(
+                    repository: row[0], operation: row[1], count: row[2], cpuMicros: row[3], computeMicrojoules: row[4], memoryMicrojoules: row[5],
+                    storageMicrojoules: row[6], networkMicrojoules: row[7], bytesIn: row[8], bytesOut: row[9], operationalNanograms: row[10],
+                    embodiedNanograms: row[11])
+            }
+        }
+    }
+}
