@@ -24,6 +24,7 @@ public struct Operations: Sendable {
     public let robots: RobotOperations
     public let audit: AuditOperations
     public let gas: GasOperations
+    public let carbon: CarbonOperations
     public let storage: StorageOperations
     public let runs: RunOperations
     public let apps: AppOperations
@@ -51,6 +52,7 @@ public struct Operations: Sendable {
         robots = RobotOperations(store: store, identity: identity, authorization: authorization)
         self.audit = AuditOperations(store: store, authorization: authorization)
         gas = GasOperations(store: store, authorization: authorization, metering: metering)
+        carbon = CarbonOperations(store: store, authorization: authorization)
         storage = StorageOperations(store: store, authorization: authorization, schedule: metering.schedule)
         runs = RunOperations(store: store, authorization: authorization, metering: metering, runner: runner)
         apps = AppOperations(store: store, authorization: authorization, metering: metering, runner: runner)

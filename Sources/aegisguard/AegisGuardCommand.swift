@@ -10,7 +10,8 @@ struct AegisGuardCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, TenantCommand.self, UserCommand.self, MemberCommand.self, RobotCommand.self, GrantCommand.self,
-            RepoCommand.self, BillingCommand.self, QuotaCommand.self, LoginCommand.self, LogoutCommand.self, RunCommand.self, SandboxCommand.self,
+            RepoCommand.self, BillingCommand.self, CarbonCommand.self, QuotaCommand.self, LoginCommand.self, LogoutCommand.self, RunCommand.self,
+            SandboxCommand.self,
             AppCommand.self, GCCommand.self, FsckCommand.self, BackupCommand.self, RestoreCommand.self,
             RetentionCommand.self,
         ],

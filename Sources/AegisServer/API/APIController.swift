@@ -33,6 +33,7 @@ struct APIController: Sendable {
         ("/api/v1/tenants/:tenant/audit", [.get, .head]), ("/api/v1/audit", [.get, .head]), ("/api/v1/users", [.get, .head, .post]),
         ("/api/v1/users/:user", [.delete]), ("/api/v1/tenants/:tenant/grants", [.get, .head, .put, .delete]),
         ("/api/v1/gas/schedule", [.get, .head]), ("/api/v1/tenants/:tenant/gas/invoice", [.get, .head]),
+        ("/api/v1/tenants/:tenant/carbon", [.get, .head]), ("/api/v1/tenants/:tenant/carbon/export", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/budget", [.put, .delete]), ("/api/v1/gas/prices", [.get, .head]),
         ("/api/v1/tenants/:tenant/gas/max-price", [.put, .delete]), ("/api/v1/tenants/:tenant/storage", [.get, .head]),
         ("/api/v1/tenants/:tenant/storage/quota", [.put, .delete]), ("/api/v1/tenants/:tenant/storage/hints", [.get, .head]),
@@ -57,6 +58,7 @@ struct APIController: Sendable {
         addRobotRoutes(to: api)
         addGrantRoutes(to: api)
         addGasRoutes(to: api)
+        addCarbonRoutes(to: api)
         addStorageRoutes(to: api)
         addRetentionRoutes(to: api)
         addAuditRoutes(to: api)
