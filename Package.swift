@@ -298,7 +298,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AegisCarbonTests",
-            dependencies: ["AegisCarbon", "AegisStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AegisCarbon", "AegisStore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
