@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Billing end to end: a scripted workload against a live server, then the API's invoice, the CLI's
 # raw exports (CSV and NDJSON) loaded with DuckDB, and the sum of the Aegis-Gas-Used headers must
-# all agree.   scripts/billing-tests.sh [BINARY]   (default .build/debug/aegisguard)
+# all agree; and the carbon ledger's report, exports and gas ledger after the server stops.   scripts/billing-tests.sh [BINARY]   (default .build/debug/aegisguard)
 set -uo pipefail
 BIN="${1:-.build/debug/aegisguard}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -57,6 +57,17 @@ sleep 1  # the ledger is written every 250 ms
 "$BIN" billing export --tenant acme --format ndjson --data-dir "$TMP/data" >"$TMP/ledger.ndjson" || fail "ndjson export"
 python3 "$ROOT/scripts/billing_duckdb_check.py" "$TMP/invoice.json" "$TMP/ledger.csv" "$TMP/ledger.ndjson" "$SUM" "${INVOICE_GAS:-0}" \
     >"$TMP/check.log" 2>&1 || echo "not ok - the DuckDB check exited non-zero (see above)" >>"$TMP/check.log"
+
+# Carbon: the same workload's rows. A stopped server has written every row (at shutdown), so the
+# report and the exports, all from the CLI, describe the same ledger.
+kill -TERM "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=""
+"$BIN" carbon report --tenant acme --data-dir "$TMP/data" >"$TMP/carbon.json" || echo "not ok - carbon report" >>"$TMP/check.log"
+"$BIN" carbon export --tenant acme --format csv --data-dir "$TMP/data" >"$TMP/carbon.csv" || echo "not ok - carbon csv export" >>"$TMP/check.log"
+"$BIN" carbon export --tenant acme --format ndjson --data-dir "$TMP/data" >"$TMP/carbon.ndjson" || echo "not ok - carbon ndjson export" >>"$TMP/check.log"
+"$BIN" billing export --tenant acme --format csv --data-dir "$TMP/data" >"$TMP/ledger-final.csv" || echo "not ok - final gas export" >>"$TMP/check.log"
+python3 "$ROOT/scripts/carbon_duckdb_check.py" "$TMP/carbon.json" "$TMP/carbon.csv" "$TMP/carbon.ndjson" "$TMP/ledger-final.csv" \
+    >>"$TMP/check.log" 2>&1 || echo "not ok - the carbon DuckDB check exited non-zero (see above)" >>"$TMP/check.log"
 cat "$TMP/check.log"
 passed="$(grep -c '^ok - ' "$TMP/check.log")"
 failed="$(grep -c '^not ok - ' "$TMP/check.log")"
