@@ -51,7 +51,7 @@ enum CarbonAware {
 /// reading of the last hour), `GET /emissions/forecasts/current` for the forecast.
 public struct CarbonAwareWebSource: IntensitySource {
     let baseURL: String
-    let location: String
+    public let location: String
     let client: HTTPClient
     /// The most an answer may hold.
     static let maxBytes = 4 << 20
@@ -73,7 +73,7 @@ public struct CarbonAwareWebSource: IntensitySource {
         return latest.1
     }
 
-    public func forecast(from: Date, to: Date) async throws -> [ForecastPoint] {
+    public func forecast(for location: String, from: Date, to: Date) async throws -> [ForecastPoint] {
         let forecasts: [CarbonAware.Forecast] = try await get(
             "/emissions/forecasts/current", ["location": location, "dataStartAt": from.ISO8601Format(), "dataEndAt": to.ISO8601Format()])
         return try CarbonAware.points(forecasts).filter { $0.start < to && $0.start.addingTimeInterval($0.duration) > from }
@@ -94,7 +94,7 @@ public struct CarbonAwareWebSource: IntensitySource {
 /// each refresh: the intensity now is the slot covering now.
 public struct ForecastFileSource: IntensitySource {
     let path: String
-    let location: String
+    public let location: String
 
     public init(path: String, location: String) {
         self.path = path
@@ -104,17 +104,18 @@ public struct ForecastFileSource: IntensitySource {
     public var name: String { "forecast:\(location)" }
 
     public func current(at date: Date) async throws -> Double {
-        guard let slot = CarbonAware.covering(date, in: try points()) else {
+        guard let slot = CarbonAware.covering(date, in: try points(for: location)) else {
             throw IntensitySourceError("\(path) has no slot covering \(date.ISO8601Format())")
         }
         return slot.gramsPerKWh
     }
 
-    public func forecast(from: Date, to: Date) async throws -> [ForecastPoint] {
-        try points().filter { $0.start < to && $0.start.addingTimeInterval($0.duration) > from }
+    public func forecast(for location: String, from: Date, to: Date) async throws -> [ForecastPoint] {
+        try points(for: location).filter { $0.start < to && $0.start.addingTimeInterval($0.duration) > from }
     }
 
-    private func points() throws -> [ForecastPoint] {
+    /// The file's slots for `location` (a file may hold several locations' forecasts).
+    private func points(for location: String) throws -> [ForecastPoint] {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         let forecasts = try JSONDecoder().decode([CarbonAware.Forecast].self, from: data)
         return try CarbonAware.points(forecasts.filter { $0.location == nil || $0.location == location })

@@ -34,8 +34,10 @@ public protocol IntensitySource: Sendable {
     var name: String { get }
     /// gCO2e/kWh now.
     func current(at date: Date) async throws -> Double
-    /// The forecast slots overlapping `[from, to)`, in time order.
-    func forecast(from: Date, to: Date) async throws -> [ForecastPoint]
+    /// The location readings are for.
+    var location: String { get }
+    /// The forecast slots for `location` (this one's, or another region's) overlapping `[from, to)`, in time order.
+    func forecast(for location: String, from: Date, to: Date) async throws -> [ForecastPoint]
 }
 
 /// Grid intensity: a live source's reading while it answers, kept `refresh` seconds, and the
@@ -94,11 +96,15 @@ public final class GridIntensity: Sendable {
         return reading
     }
 
-    /// The forecast over `[from, to)`: the live source's, or nil when there is none or it fails.
-    public func forecast(from: Date, to: Date) async -> [ForecastPoint]? {
+    /// The location the live source reads for, if there is one.
+    public var location: String? { live?.location }
+
+    /// The forecast for `location` (default: the live source's own) over `[from, to)`, or nil when
+    /// there is no live source or it fails.
+    public func forecast(for location: String? = nil, from: Date, to: Date) async -> [ForecastPoint]? {
         guard let live else { return nil }
         do {
-            return try await live.forecast(from: from, to: to)
+            return try await live.forecast(for: location ?? live.location, from: from, to: to)
         } catch {
             logger.warning("grid intensity forecast failed", metadata: ["source": "\(live.name)", "error": "\(error)"])
             return nil

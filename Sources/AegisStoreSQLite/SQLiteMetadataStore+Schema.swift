@@ -359,6 +359,34 @@ extension SQLiteMetadataStore {
                     BEGIN SELECT RAISE(ABORT, 'the carbon ledger is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v21-deferred-runs") { db in
+            // Carbon-aware runs waiting for their slot, and what became of them.
+            try db.execute(
+                sql: """
+                    CREATE TABLE deferred_runs(
+                        id INTEGER PRIMARY KEY,
+                        tenant TEXT NOT NULL,
+                        principal TEXT NOT NULL,
+                        request BLOB NOT NULL,
+                        submitted_at REAL NOT NULL,
+                        deadline REAL NOT NULL,
+                        scheduled_at REAL NOT NULL,
+                        region TEXT NOT NULL,
+                        submit_intensity REAL NOT NULL,
+                        scheduled_intensity REAL NOT NULL,
+                        state TEXT NOT NULL,
+                        started_at REAL,
+                        finished_at REAL,
+                        run_intensity REAL,
+                        avoided_ng INTEGER,
+                        outcome TEXT,
+                        gas_used INTEGER,
+                        stdout BLOB,
+                        stderr BLOB);
+                    CREATE INDEX deferred_runs_due ON deferred_runs(state, region, scheduled_at);
+                    CREATE INDEX deferred_runs_tenant ON deferred_runs(tenant, id);
+                    """)
+        }
         return migrator
     }
 }

@@ -105,12 +105,13 @@ final class ScriptedSource: IntensitySource {
     let value = Mutex<Double?>(nil)
     let reads = Mutex(0)
     var name: String { "live:test-zone" }
+    var location: String { "test-zone" }
     func current(at date: Date) async throws -> Double {
         reads.withLock { $0 += 1 }
         guard let value = value.withLock({ $0 }) else { throw IntensitySourceError("down") }
         return value
     }
-    func forecast(from: Date, to: Date) async throws -> [ForecastPoint] { [] }
+    func forecast(for location: String, from: Date, to: Date) async throws -> [ForecastPoint] { [] }
 }
 
 @Suite struct GridIntensityTests {

@@ -49,7 +49,8 @@ import Testing
             #expect(source.name == "live:eastus")
             // The newest reading not after now: 10:05's, not 11:00's.
             #expect(try await source.current(at: try Self.date("2026-12-06T10:07:00Z")) == 180.25)
-            let points = try await source.forecast(from: try Self.date("2026-12-06T10:20:00Z"), to: try Self.date("2026-12-06T10:50:00Z"))
+            let points = try await source.forecast(
+                for: "eastus", from: try Self.date("2026-12-06T10:20:00Z"), to: try Self.date("2026-12-06T10:50:00Z"))
             #expect(points.map(\.gramsPerKWh) == [250, 120.5, 180])
             #expect(points.map(\.duration) == [900, 900, 900])
         }
@@ -72,7 +73,7 @@ import Testing
         #expect(try await source.current(at: try Self.date("2026-12-06T10:31:00Z")) == 120.5)
         #expect(try await source.current(at: try Self.date("2026-12-06T10:00:00Z")) == 300)
         await #expect(throws: IntensitySourceError.self) { try await source.current(at: try Self.date("2026-12-06T12:00:00Z")) }
-        #expect(try await ForecastFileSource(path: path, location: "westus").forecast(from: .distantPast, to: .distantFuture).isEmpty)
+        #expect(try await source.forecast(for: "westus", from: .distantPast, to: .distantFuture).isEmpty)
         try Data("not json".utf8).write(to: URL(fileURLWithPath: path))
         await #expect(throws: (any Error).self) { try await source.current(at: Date()) }
     }

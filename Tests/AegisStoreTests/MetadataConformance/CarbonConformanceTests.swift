@@ -50,3 +50,65 @@ import Testing
         }
     }
 }
+
+/// The queue of carbon-aware runs: kept, claimed once, finished, cancelled, interrupted.
+@Suite struct DeferredRunConformanceTests {
+    static let start = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func run(_ tenant: String = "acme", at offset: TimeInterval, region: String = "eastus") -> DeferredRunRecord {
+        DeferredRunRecord(
+            id: 0, tenant: tenant, principal: "alice", request: Data(#"{"reference":"acme/tool:v1"}"#.utf8), submittedAt: start,
+            deadline: start.addingTimeInterval(7200), scheduledAt: start.addingTimeInterval(offset), region: region, submitIntensity: 300,
+            scheduledIntensity: 120.5)
+    }
+
+    @Test(arguments: MetadataDriver.all)
+    func runsAreClaimedOnceInSlotOrderAndEndOnce(driver: MetadataDriver) async throws {
+        try await driver.with { store async throws in
+            let late = try await store.insertDeferredRun(Self.run(at: 3600))
+            let early = try await store.insertDeferredRun(Self.run(at: 60))
+            let west = try await store.insertDeferredRun(Self.run(at: 0, region: "westus"))
+            let other = try await store.insertDeferredRun(Self.run("globex", at: 30))
+            #expect(early.id > late.id && early.state == .queued)
+            #expect(try await store.deferredRun(early.id, of: acme) == early)
+            #expect(try await store.deferredRun(other.id, of: acme) == nil)
+
+            #expect(try await store.claimDueRuns(region: "eastus", now: Self.start.addingTimeInterval(10), limit: 10).isEmpty)
+            let due = Self.start.addingTimeInterval(120)
+            let claimed = try await store.claimDueRuns(region: "eastus", now: due, limit: 10)
+            #expect(claimed.map(\.id) == [other.id, early.id])
+            #expect(claimed.allSatisfy { $0.state == .running && $0.startedAt == due })
+            // Claimed once: concurrent claimers of the same region get nothing more.
+            let again = try await withThrowingTaskGroup(of: [DeferredRunRecord].self) { group in
+                for _ in 0..<4 { group.addTask { try await store.claimDueRuns(region: "eastus", now: due, limit: 10) } }
+                return try await group.reduce([]) { $0 + $1 }
+            }
+            #expect(again.isEmpty)
+
+            let end = DeferredRunEnd(
+                state: .finished, finishedAt: due.addingTimeInterval(1), runIntensity: 118, avoidedNanograms: 4242, outcome: "exit", gasUsed: 1500,
+                stdout: Data("hello".utf8), stderr: Data())
+            try await store.finishDeferredRun(early.id, end)
+            try await store.finishDeferredRun(
+                early.id, DeferredRunEnd(state: .failed, finishedAt: due, runIntensity: nil, avoidedNanograms: nil, outcome: "x", gasUsed: nil))
+            let finished = try #require(try await store.deferredRun(early.id, of: acme))
+            #expect(finished.state == .finished && finished.avoidedNanograms == 4242 && finished.runIntensity == 118)
+            #expect(finished.outcome == "exit" && finished.gasUsed == 1500 && finished.finishedAt == due.addingTimeInterval(1))
+            #expect(finished.stdout == Data("hello".utf8) && finished.stderr == Data())
+
+            #expect(try await store.cancelDeferredRun(late.id, of: globex, at: due) == false)
+            #expect(try await store.cancelDeferredRun(late.id, of: acme, at: due))
+            #expect(try await store.cancelDeferredRun(late.id, of: acme, at: due) == false)
+            #expect(try await store.cancelDeferredRun(early.id, of: acme, at: due) == false)
+            #expect(try await store.deferredRun(late.id, of: acme)?.state == .cancelled)
+
+            // globex's run was claimed and its node stopped.
+            #expect(try await store.interruptDeferredRuns(region: "eastus", startedBefore: due, at: due) == 0)
+            #expect(try await store.interruptDeferredRuns(region: "eastus", startedBefore: due.addingTimeInterval(1), at: due) == 1)
+            #expect(try await store.deferredRun(other.id, of: globex)?.state == .interrupted)
+            #expect(try await store.claimDueRuns(region: "westus", now: due, limit: 10).map(\.id) == [west.id])
+            #expect(try await store.deferredRuns(of: acme, before: nil, limit: 2).map(\.id) == [west.id, early.id])
+            #expect(try await store.deferredRuns(of: acme, before: early.id, limit: 10).map(\.id) == [late.id])
+        }
+    }
+}
