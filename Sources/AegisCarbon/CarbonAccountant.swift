@@ -49,7 +49,7 @@ public struct CarbonUsage: Sendable, Hashable {
 /// `registry.idle` row of the registry's own account a minute.
 public final class CarbonAccountant: Sendable {
     public let model: EnergyModel
-    private let intensity: GridIntensity
+    public let intensity: GridIntensity
     private let sampler: any ProcessSampler
     private let energyMeter: (any EnergyMeter)?
     private let pending = Mutex<[CarbonUsage]>([])

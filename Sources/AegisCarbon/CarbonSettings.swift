@@ -37,6 +37,13 @@ public struct CarbonSettings: Sendable, Hashable {
     public var energySource = "ccf"
     /// Where the RAPL counters are.
     public var raplPath = "/sys/class/powercap"
+    /// Locations deferrable runs may be sent to (nodes run those of their own `location`); empty: this node's only.
+    public var schedulerRegions: [String] = []
+    /// Seconds between looks for deferred runs whose slot has come.
+    public var schedulerIntervalSeconds = 10
+
+    /// The location this node's intensity is read for, and whose deferred runs it starts.
+    public var home: String { location ?? region ?? cloud }
 
     public init() {}
 }

@@ -75,25 +75,34 @@ public final class GridIntensity: Sendable {
         return IntensityReading(gramsPerKWh: value, source: "table:\(cloud.name):\(region)")
     }
 
-    /// The intensity now.
+    /// The intensity now, as last read (within `refresh` seconds).
     public func current(_ now: Date = Date()) async -> IntensityReading {
-        guard let live else { return table }
+        guard live != nil else { return table }
         if let cached = cached.withLock({ $0 }), now < cached.until { return cached.reading }
-        let reading: IntensityReading
-        let until: Date
-        do {
-            let value = try await live.current(at: now)
-            guard value.isFinite, value >= 0 else { throw IntensitySourceError("\(live.name) answered \(value) gCO2e/kWh") }
-            reading = IntensityReading(gramsPerKWh: value, source: live.name)
-            until = now.addingTimeInterval(refresh)
-        } catch {
-            logger.warning("grid intensity source failed; using the table", metadata: ["source": "\(live.name)", "error": "\(error)"])
-            reading = IntensityReading(gramsPerKWh: table.gramsPerKWh, source: "fallback:" + table.source)
-            // Asked again within a minute, so a source that comes back is used soon.
-            until = now.addingTimeInterval(min(refresh, 60))
-        }
+        let (reading, fresh) = await read(at: now)
+        // A failure is asked again within a minute, so a source that comes back is used soon.
+        let until = now.addingTimeInterval(fresh ? refresh : min(refresh, 60))
         cached.withLock { $0 = (reading, until) }
         return reading
+    }
+
+    /// The intensity at `date`, asked of the source now rather than taken from the cache (for a
+    /// deferred run, whose slot may have begun since the last reading).
+    public func reading(at date: Date = Date()) async -> IntensityReading {
+        guard live != nil else { return table }
+        return await read(at: date).reading
+    }
+
+    private func read(at date: Date) async -> (reading: IntensityReading, fresh: Bool) {
+        guard let live else { return (table, true) }
+        do {
+            let value = try await live.current(at: date)
+            guard value.isFinite, value >= 0 else { throw IntensitySourceError("\(live.name) answered \(value) gCO2e/kWh") }
+            return (IntensityReading(gramsPerKWh: value, source: live.name), true)
+        } catch {
+            logger.warning("grid intensity source failed; using the table", metadata: ["source": "\(live.name)", "error": "\(error)"])
+            return (IntensityReading(gramsPerKWh: table.gramsPerKWh, source: "fallback:" + table.source), false)
+        }
     }
 
     /// The location the live source reads for, if there is one.

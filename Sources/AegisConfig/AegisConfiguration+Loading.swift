@@ -203,6 +203,16 @@ extension AegisConfiguration {
             $0.carbon.energySource = source
         },
         Setting("carbon.rapl_path", "AEGIS_CARBON_RAPL_PATH") { $0.carbon.raplPath = try $1.string() },
+        Setting("carbon.scheduler_regions", "AEGIS_CARBON_SCHEDULER_REGIONS") {
+            let regions = try $1.string().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard regions.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 64 }), regions.count <= 16 else {
+                throw ConfigurationError("carbon.scheduler_regions must be 1 to 16 comma-separated locations")
+            }
+            $0.carbon.schedulerRegions = regions
+        },
+        Setting("carbon.scheduler_interval_seconds", "AEGIS_CARBON_SCHEDULER_INTERVAL_SECONDS") {
+            $0.carbon.schedulerIntervalSeconds = try $1.int(in: 1...3600)
+        },
     ]
 
     mutating func apply(toml text: String) throws {

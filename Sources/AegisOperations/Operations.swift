@@ -27,6 +27,7 @@ public struct Operations: Sendable {
     public let carbon: CarbonOperations
     public let storage: StorageOperations
     public let runs: RunOperations
+    public let deferredRuns: DeferredRunOperations
     public let apps: AppOperations
     public let events: EventOperations
     public let webhooks: WebhookOperations
@@ -36,7 +37,8 @@ public struct Operations: Sendable {
     /// server, the composition root).
     public init(
         store: any MetadataStore, registry: Registry, identity: IdentityService, audit: AuditLog, metering: Metering, runner: WasmRunner,
-        publicRepositories: PublicRepositoryCache, webhookTargets: WebhookTargetPolicy = WebhookTargetPolicy()
+        publicRepositories: PublicRepositoryCache, webhookTargets: WebhookTargetPolicy = WebhookTargetPolicy(),
+        carbonScheduling: CarbonScheduling? = nil
     ) {
         self.store = store
         self.registry = registry
@@ -55,6 +57,8 @@ public struct Operations: Sendable {
         carbon = CarbonOperations(store: store, authorization: authorization)
         storage = StorageOperations(store: store, authorization: authorization, schedule: metering.schedule)
         runs = RunOperations(store: store, authorization: authorization, metering: metering, runner: runner)
+        deferredRuns = DeferredRunOperations(
+            store: store, authorization: authorization, runner: runner, metering: metering, scheduling: carbonScheduling)
         apps = AppOperations(store: store, authorization: authorization, metering: metering, runner: runner)
         events = EventOperations(store: store, authorization: authorization)
         webhooks = WebhookOperations(store: store, authorization: authorization, targets: webhookTargets)

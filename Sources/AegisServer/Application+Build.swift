@@ -101,7 +101,8 @@ public func buildOperations(
     return Operations(
         store: storage.metadata, registry: registry, identity: identity, audit: audit, metering: metering, runner: runner,
         publicRepositories: PublicRepositoryCache(store: storage.metadata),
-        webhookTargets: WebhookTargetPolicy(allowPrivate: configuration.events.webhookAllowPrivateTargets))
+        webhookTargets: WebhookTargetPolicy(allowPrivate: configuration.events.webhookAllowPrivateTargets),
+        carbonScheduling: carbonScheduling(configuration, accountant: metering.carbon))
 }
 
 /// Builds the AegisGuard application: routes, middleware, background services.
@@ -277,6 +278,7 @@ func backgroundServices(
     if let carbon = carbonService(configuration, metering: metering, store: store, observer: observer, logger: logger) {
         services.append(carbon)
     }
+    if let deferred = deferredRunService(configuration, operations: operations, logger: logger) { services.append(deferred) }
     if configuration.gas.metering || metering.carbon != nil {
         let accrual = StorageAccrual(metering: metering, store: store, logger: logger)
         let seconds = configuration.gas.storageAccrualSeconds

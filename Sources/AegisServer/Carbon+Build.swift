@@ -2,6 +2,8 @@ import AegisCarbon
 import AegisConfig
 import AegisOperations
 import AegisStore
+import AegisWasm
+import Foundation
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -13,7 +15,7 @@ func carbonAccountant(_ configuration: AegisConfiguration, logger: Logger) throw
     let settings = configuration.carbon
     guard settings.enabled else { return nil }
     let model = try EnergyModel(settings, objectStorage: configuration.blobsURL != nil, cores: System.coreCount)
-    let location = settings.location ?? settings.region ?? settings.cloud
+    let location = settings.home
     let live: (any IntensitySource)? =
         if let url = settings.intensityURL {
             CarbonAwareWebSource(baseURL: url, location: location)
@@ -43,4 +45,23 @@ func carbonService(
         await writer.flush()
     }
     return PeriodicService("carbon", every: .seconds(configuration.carbon.intervalSeconds), tickFirst: false, tick: tick, atShutdown: tick)
+}
+
+/// What deferrable runs need, from the accountant `carbonAccountant` made.
+func carbonScheduling(_ configuration: AegisConfiguration, accountant: CarbonAccountant?) -> CarbonScheduling? {
+    guard let accountant else { return nil }
+    let settings = configuration.carbon
+    return CarbonScheduling(
+        intensity: accountant.intensity, model: accountant.model, home: settings.home,
+        regions: settings.schedulerRegions.isEmpty ? [settings.home] : settings.schedulerRegions)
+}
+
+/// Starts this node's region's deferred runs when their slot comes.
+func deferredRunService(_ configuration: AegisConfiguration, operations: Operations, logger: Logger) -> (any Service)? {
+    guard operations.metering.carbon != nil else { return nil }
+    let service = DeferredRunService(
+        runs: operations.deferredRuns, store: operations.store, region: configuration.carbon.home,
+        bound: TimeInterval(configuration.wasm.timeoutSeconds + 60), logger: logger)
+    return PeriodicService(
+        "deferred runs", every: .seconds(configuration.carbon.schedulerIntervalSeconds), tick: { await service.tick() })
 }
