@@ -63,12 +63,21 @@ public struct CarbonReport: Sendable, Hashable, Codable {
         public var gramsPerUnit: Double?
     }
 
+    /// A repository's emissions per pull (reads' CO2e / manifest GETs).
+    public struct Hotspot: Sendable, Hashable, Codable {
+        public var repository: String
+        public var pulls: Int
+        public var gramsPerPull: Double
+    }
+
     public var tenant: String
     /// `YYYY-MM`.
     public var period: String
     public var totals: Figures
     public var lines: [Line]
     public var sci: [Intensity]
+    /// The repositories with the highest emissions per pull, highest first (at most 10).
+    public var pullHotspots: [Hotspot]
 
     /// Reads; `pull` counts manifest GETs, and `GiB served` the bytes they and blob GETs send.
     static let pullOperations = ["blob.get", "catalog.list", "manifest.get", "manifest.head", "referrers.list", "tags.list"]
@@ -91,6 +100,12 @@ public struct CarbonReport: Sendable, Hashable, Codable {
             Self.intensity("run", Self.runOperations, units: Double(count(Self.runOperations)), lines),
             Self.intensity("GiB served", Self.pullOperations, units: served / 1_073_741_824, lines),
         ]
+        let reads = Dictionary(grouping: lines.filter { Self.pullOperations.contains($0.operation) && $0.repository != nil }) { $0.repository ?? "" }
+        pullHotspots = reads.compactMap { repository, lines -> Hotspot? in
+            let pulls = lines.filter { $0.operation == "manifest.get" }.reduce(0) { $0 + $1.count }
+            guard pulls > 0 else { return nil }
+            return Hotspot(repository: repository, pulls: pulls, gramsPerPull: Figures(lines).totalGrams / Double(pulls))
+        }.sorted { ($0.gramsPerPull, $1.repository) > ($1.gramsPerPull, $0.repository) }.prefix(10).map { $0 }
     }
 
     private static func intensity(_ unit: String, _ operations: [String], units: Double, _ lines: [CarbonLine]) -> Intensity {

@@ -55,7 +55,7 @@ public struct Operations: Sendable {
         self.audit = AuditOperations(store: store, authorization: authorization)
         gas = GasOperations(store: store, authorization: authorization, metering: metering)
         carbon = CarbonOperations(store: store, authorization: authorization)
-        storage = StorageOperations(store: store, authorization: authorization, schedule: metering.schedule)
+        storage = StorageOperations(store: store, authorization: authorization, schedule: metering.schedule, carbon: metering.carbon)
         runs = RunOperations(store: store, authorization: authorization, metering: metering, runner: runner)
         deferredRuns = DeferredRunOperations(
             store: store, authorization: authorization, runner: runner, metering: metering, scheduling: carbonScheduling)

@@ -86,6 +86,8 @@ import Testing
             let pull = try #require(report.sci.first { $0.unit == "pull" })
             #expect(pull.units == Double(lines.filter { $0.operation == "manifest.get" }.reduce(0) { $0 + $1.count }))
             #expect(pull.gramsPerUnit.map { $0 > 0 } == true)
+            #expect(report.pullHotspots.map(\.repository) == ["acme/app"])
+            #expect(report.pullHotspots.first?.pulls == Int(pull.units) && (report.pullHotspots.first?.gramsPerPull ?? 0) > 0)
 
             let ndjson = try await client.execute(uri: "/api/v1/tenants/acme/carbon/export?period=\(period)", method: .get) { response in
                 #expect(response.headers[.contentType] == "application/x-ndjson")

@@ -17,9 +17,8 @@ extension APIController {
         api.get("tenants/:tenant/storage/hints") { request, context in
             let caller = try await caller(request, context)
             let tenant = try tenantParameter(context)
-            let (stored, efficiency, gasPerMonth) = try await operations.storage.hints(
-                for: tenant, limit: try pageLimit(request, default: 20, maximum: 1000), caller)
-            return try json(StorageHints(tenant: tenant.value, storedBytes: stored, efficiency: efficiency, storageGasPerMonth: gasPerMonth))
+            let hints = try await operations.storage.hints(for: tenant, limit: try pageLimit(request, default: 20, maximum: 1000), caller)
+            return try json(StorageHints(tenant: tenant.value, hints))
         }
         api.put("tenants/:tenant/storage/quota") { request, context in
             let caller = try await caller(request, context)
@@ -60,6 +59,8 @@ struct StorageHints: Encodable {
     var unreferencedBytes: Int64
     /// Storage gas the reclaimable bytes cost per 30 days at the current schedule.
     var storageGasPerMonth: UInt64
+    /// gCO2e storing them emits per 30 days at the current grid intensity (absent: carbon accounting off).
+    var storageCO2eGramsPerMonth: Double?
     var oldestUntagged: [Untagged]
     var hints: [String]
 
@@ -70,9 +71,11 @@ struct StorageHints: Encodable {
         var createdAt: String
     }
 
-    init(tenant: String, storedBytes: Int64, efficiency: StorageEfficiency, storageGasPerMonth: UInt64) {
+    init(tenant: String, _ result: StorageOperations.Hints) {
+        let (efficiency, storageGasPerMonth) = (result.efficiency, result.storageGasPerMonth)
         self.tenant = tenant
-        self.storedBytes = storedBytes
+        storedBytes = result.stored
+        storageCO2eGramsPerMonth = result.storageGramsPerMonth
         untaggedManifests = efficiency.untaggedManifests
         untaggedManifestBytes = efficiency.untaggedManifestBytes
         reclaimableBlobs = efficiency.reclaimableBlobs
@@ -93,6 +96,9 @@ struct StorageHints: Encodable {
             hints.append("\(efficiency.unreferencedBytes) bytes of blobs no manifest references (uploads never used): delete them")
         }
         if storageGasPerMonth > 0 { hints.append("reclaiming saves about \(storageGasPerMonth) storage gas per 30 days") }
+        if let grams = result.storageGramsPerMonth, grams > 0 {
+            hints.append("and about \(String(format: "%.3g", grams)) gCO2e per 30 days of storage energy at the current grid intensity")
+        }
         self.hints = hints
     }
 }
