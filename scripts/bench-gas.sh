@@ -8,9 +8,14 @@
 #   - blob push: monolithic POSTs of 8 distinct 16 MiB blobs per round (curl), MB/s.
 # Prints a table per workload and the on/off ratio of the summed figures.
 #   scripts/bench-gas.sh [BINARY] [ROUNDS]   (default .build/release/aegisguard, 5 rounds)
+# BENCH_TOGGLE names another boolean setting to compare (scripts/bench-carbon.sh: AEGIS_CARBON_ENABLED),
+# BENCH_ON and BENCH_OFF what the two servers are called.
 set -euo pipefail
 BIN="${1:-.build/release/aegisguard}"
 ROUNDS="${2:-5}"
+TOGGLE="${BENCH_TOGGLE:-AEGIS_GAS_METERING}"
+ON="${BENCH_ON:-metered}"
+OFF="${BENCH_OFF:-unmetered}"
 command -v wrk >/dev/null || { echo "wrk is missing (scripts/install-test-deps.sh)" >&2; exit 1; }
 WORK="$(mktemp -d)"
 PIDS=()
@@ -22,7 +27,7 @@ start() {
     mkdir -p "$data"
     port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     "$BIN" tenant create bench --data-dir "$data" >/dev/null
-    AEGIS_GAS_METERING="$metering" AEGIS_LOG_LEVEL=warning AEGIS_TOKEN_LIFETIME_SECONDS=3600 \
+    env "$TOGGLE=$metering" AEGIS_LOG_LEVEL=warning AEGIS_TOKEN_LIFETIME_SECONDS=3600 \
         "$BIN" serve --data-dir "$data" --listen "127.0.0.1:$port" >"$data/log" 2>&1 &
     PIDS+=($!)
     printf -v "PID_$name" '%s' "$!"
@@ -50,9 +55,9 @@ mkdir -p "$BLOBS"
 # shellcheck source=scripts/bench-lib.sh
 . "$(dirname "$0")/bench-lib.sh"
 
-echo "command: scripts/bench-gas.sh $*"
+echo "command: ${BENCH_TOGGLE:+BENCH_TOGGLE=$BENCH_TOGGLE }scripts/bench-gas.sh $*"
 echo
-echo "| round | manifest GET, metered (req/s) | unmetered (req/s) | server CPU per GET, metered (µs) | unmetered (µs) | blob push, metered (MB/s) | unmetered (MB/s) |"
+echo "| round | manifest GET, $ON (req/s) | $OFF (req/s) | server CPU per GET, $ON (µs) | $OFF (µs) | blob push, $ON (MB/s) | $OFF (MB/s) |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 SUM=(0 0 0 0 0 0)
 for round in $(seq 1 "$ROUNDS"); do
@@ -70,11 +75,12 @@ for round in $(seq 1 "$ROUNDS"); do
     echo "| $round | $a | $b | $e | $f | $c | $d |"
     read -r -a SUM <<<"$(IFS=,; python3 -c "s=[${SUM[*]}]; v=[$a,$b,$c,$d,$e,$f]; print(' '.join(str(x+y) for x, y in zip(s, v)))")"
 done
-python3 - "${SUM[@]}" <<'EOF'
+python3 - "$ON" "$OFF" "${SUM[@]}" <<'EOF'
 import sys
-get_on, get_off, push_on, push_off, cpu_on, cpu_off = map(float, sys.argv[1:])
+on, off = sys.argv[1:3]
+get_on, get_off, push_on, push_off, cpu_on, cpu_off = map(float, sys.argv[3:])
 print()
-print(f"manifest GET: metered/unmetered = {get_on / get_off:.3f} (overhead {100 * (1 - get_on / get_off):+.1f}%)")
-print(f"manifest GET server CPU per request: metered/unmetered = {cpu_on / cpu_off:.3f} (overhead {100 * (cpu_on / cpu_off - 1):+.1f}%)")
-print(f"blob push:    metered/unmetered = {push_on / push_off:.3f} (overhead {100 * (1 - push_on / push_off):+.1f}%)")
+print(f"manifest GET: {on}/{off} = {get_on / get_off:.3f} (overhead {100 * (1 - get_on / get_off):+.1f}%)")
+print(f"manifest GET server CPU per request: {on}/{off} = {cpu_on / cpu_off:.3f} (overhead {100 * (cpu_on / cpu_off - 1):+.1f}%)")
+print(f"blob push:    {on}/{off} = {push_on / push_off:.3f} (overhead {100 * (1 - push_on / push_off):+.1f}%)")
 EOF
