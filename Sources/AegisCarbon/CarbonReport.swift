@@ -118,6 +118,25 @@ public struct CarbonReport: Sendable, Hashable, Codable {
 
     static func wattHours(_ microjoules: Int64) -> Double { Double(microjoules) / 3.6e9 }
 
+    /// Tenants by emissions per pull (their reads' CO2e / manifest GETs), highest first: the
+    /// registry-wide hotspots.
+    public static func tenantHotspots(_ lines: [(tenant: String, line: CarbonLine)], limit: Int = 20) -> [TenantHotspot] {
+        Dictionary(grouping: lines.filter { pullOperations.contains($0.line.operation) }) { $0.tenant }
+            .compactMap { tenant, lines -> TenantHotspot? in
+                let pulls = lines.filter { $0.line.operation == "manifest.get" }.reduce(0) { $0 + $1.line.count }
+                guard pulls > 0 else { return nil }
+                return TenantHotspot(tenant: tenant, pulls: pulls, gramsPerPull: Figures(lines.map(\.line)).totalGrams / Double(pulls))
+            }
+            .sorted { ($0.gramsPerPull, $1.tenant) > ($1.gramsPerPull, $0.tenant) }.prefix(limit).map { $0 }
+    }
+
+    /// A tenant's emissions per pull.
+    public struct TenantHotspot: Sendable, Hashable, Codable {
+        public var tenant: String
+        public var pulls: Int
+        public var gramsPerPull: Double
+    }
+
     /// The lines as CSV (RFC 4180), with a header row.
     public var csv: String {
         var rows = [

@@ -72,4 +72,25 @@ extension PostgresMetadataStore {
                 embodiedNanograms: c.11)
         }
     }
+
+    public func carbonLinesByTenant(from: Date, to: Date) async throws -> [(tenant: String, line: CarbonLine)] {
+        try await rows(
+            """
+            SELECT tenant, operation, count(*)::bigint, sum(cpu_us)::bigint, sum(compute_uj)::bigint, sum(memory_uj)::bigint,
+                sum(storage_uj)::bigint, sum(network_uj)::bigint, sum(bytes_in)::bigint, sum(bytes_out)::bigint, sum(operational_ng)::bigint,
+                sum(embodied_ng)::bigint
+            FROM carbon_ledger WHERE time >= \(from.timeIntervalSince1970) AND time < \(to.timeIntervalSince1970)
+            GROUP BY tenant, operation ORDER BY tenant, operation
+            """
+        ).map { row in
+            let c = try row.decode((String, String, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64, Int64).self)
+            return (
+                c.0,
+                CarbonLine(
+                    repository: nil, operation: c.1, count: Int(c.2), cpuMicros: c.3, computeMicrojoules: c.4, memoryMicrojoules: c.5,
+                    storageMicrojoules: c.6, networkMicrojoules: c.7, bytesIn: c.8, bytesOut: c.9, operationalNanograms: c.10,
+                    embodiedNanograms: c.11)
+            )
+        }
+    }
 }

@@ -71,4 +71,27 @@ extension SQLiteMetadataStore {
             }
         }
     }
+
+    public func carbonLinesByTenant(from: Date, to: Date) async throws -> [(tenant: String, line: CarbonLine)] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT tenant, operation, count(*), sum(cpu_us), sum(compute_uj), sum(memory_uj), sum(storage_uj), sum(network_uj),
+                        sum(bytes_in), sum(bytes_out), sum(operational_ng), sum(embodied_ng)
+                    FROM carbon_ledger WHERE time >= ? AND time < ?
+                    GROUP BY tenant, operation ORDER BY tenant, operation
+                    """,
+                arguments: [from.timeIntervalSince1970, to.timeIntervalSince1970]
+            ).map { row in
+                (
+                    row[0],
+                    CarbonLine(
+                        repository: nil, operation: row[1], count: row[2], cpuMicros: row[3], computeMicrojoules: row[4],
+                        memoryMicrojoules: row[5], storageMicrojoules: row[6], networkMicrojoules: row[7], bytesIn: row[8], bytesOut: row[9],
+                        operationalNanograms: row[10], embodiedNanograms: row[11])
+                )
+            }
+        }
+    }
 }

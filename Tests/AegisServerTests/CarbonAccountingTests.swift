@@ -88,6 +88,11 @@ import Testing
             #expect(pull.gramsPerUnit.map { $0 > 0 } == true)
             #expect(report.pullHotspots.map(\.repository) == ["acme/app"])
             #expect(report.pullHotspots.first?.pulls == Int(pull.units) && (report.pullHotspots.first?.gramsPerPull ?? 0) > 0)
+            let hotspots = try await client.execute(uri: "/api/v1/carbon/hotspots?period=\(period)", method: .get) { response throws in
+                #expect(response.status == .ok)
+                return String(buffer: response.body)
+            }
+            #expect(hotspots.contains(#""tenant":"acme""#), "\(hotspots)")
 
             let ndjson = try await client.execute(uri: "/api/v1/tenants/acme/carbon/export?period=\(period)", method: .get) { response in
                 #expect(response.headers[.contentType] == "application/x-ndjson")

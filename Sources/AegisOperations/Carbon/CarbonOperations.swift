@@ -25,6 +25,13 @@ public struct CarbonOperations: Sendable {
         return CarbonReport(tenant: tenant.value, period: period, lines: lines)
     }
 
+    /// The tenants with the highest emissions per pull in a month (system administrators).
+    public func tenantHotspots(period: String?, _ caller: Caller) async throws -> (period: String, tenants: [CarbonReport.TenantHotspot]) {
+        try authorization.requireSystemAdmin(caller, action: "readCarbonHotspots")
+        let (period, bounds) = try Self.bounds(period)
+        return (period, CarbonReport.tenantHotspots(try await store.carbonLinesByTenant(from: bounds.start, to: bounds.end)))
+    }
+
     /// The bounds an export reads, once the caller may read them.
     public func exportBounds(of tenant: TenantID, period: String?, _ caller: Caller) async throws -> (start: Date, end: Date) {
         try await authorization.require(.readAudit, in: tenant, caller)

@@ -8,6 +8,11 @@ import NIOCore
 
 extension APIController {
     func addCarbonRoutes(to api: RouterGroup<AegisRequestContext>) {
+        api.get("carbon/hotspots") { request, context in
+            let caller = try await caller(request, context)
+            let (period, tenants) = try await operations.carbon.tenantHotspots(period: request.query("period"), caller)
+            return try json(TenantHotspots(period: period, tenants: tenants))
+        }
         api.get("tenants/:tenant/carbon") { request, context in
             let caller = try await caller(request, context)
             let report = try await operations.carbon.report(of: try tenantParameter(context), period: request.query("period"), caller)
@@ -39,4 +44,10 @@ extension APIController {
             return Response(status: .ok, headers: [.contentType: type], body: body)
         }
     }
+}
+
+/// The registry's tenants by emissions per pull.
+struct TenantHotspots: Encodable {
+    var period: String
+    var tenants: [CarbonReport.TenantHotspot]
 }

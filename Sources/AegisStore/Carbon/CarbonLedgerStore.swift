@@ -111,4 +111,6 @@ public protocol CarbonLedgerStore: Sendable {
     func carbonCharges(of tenant: TenantID, from: Date, to: Date, after: Int64, limit: Int) async throws -> [(id: Int64, charge: CarbonCharge)]
     /// A tenant's rows in `[from, to)` summed by repository and operation, sorted by both.
     func carbonLines(of tenant: TenantID, from: Date, to: Date) async throws -> [CarbonLine]
+    /// Every tenant's rows in `[from, to)` summed by operation (`repository` nil), sorted by tenant and operation.
+    func carbonLinesByTenant(from: Date, to: Date) async throws -> [(tenant: String, line: CarbonLine)]
 }

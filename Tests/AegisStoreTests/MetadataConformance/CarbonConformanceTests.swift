@@ -47,6 +47,12 @@ import Testing
             #expect(gets.operationalNanograms == 1200 && gets.embodiedNanograms == 300)
             #expect(lines.first?.repository == nil && lines.first?.storageMicrojoules == 30)
             #expect(try await store.carbonLines(of: globex, from: Self.start, to: end).map(\.count) == [1])
+            let byTenant = try await store.carbonLinesByTenant(from: Self.start, to: end)
+            #expect(
+                byTenant.map { "\($0.tenant) \($0.line.operation) \($0.line.count)" } == [
+                    "acme manifest.get 2", "acme storage.accrual 1", "acme wasm.run 1", "globex manifest.get 1",
+                ])
+            #expect(byTenant.first?.line.operationalNanograms == 1200 && byTenant.allSatisfy { $0.line.repository == nil })
         }
     }
 }
