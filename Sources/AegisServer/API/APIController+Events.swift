@@ -63,7 +63,8 @@ extension APIController {
         }
         var types: Set<OutboxEvent.Kind> = []
         for value in request.uri.queryParameters.getAll("type") {
-            for name in value.split(separator: ",") {
+            // An empty name ("type=", "a,,b") is refused like an unknown one.
+            for name in value.split(separator: ",", omittingEmptySubsequences: false) {
                 guard OutboxEvent.Kind.all.contains(String(name)) else { throw APIError.badRequest("type: '\(name)' is not an event type") }
                 types.insert(OutboxEvent.Kind(rawValue: String(name)))
             }
