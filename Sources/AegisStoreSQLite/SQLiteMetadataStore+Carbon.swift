@@ -5,7 +5,9 @@ import GRDB
 import GRDBSQLite
 
 extension SQLiteMetadataStore {
-    /// Appends a batch of rows in one transaction (a row per request, like the gas ledger).
+    /// Appends a batch of rows in one transaction (a row per request, like the gas ledger, and
+    /// bound the same way: straight to the prepared statement, without `StatementArguments` of
+    /// nineteen boxed values per row).
     public func appendCarbonCharges(_ charges: [CarbonCharge]) async throws {
         guard !charges.isEmpty else { return }
         try await pool.write { db in
@@ -16,13 +18,31 @@ extension SQLiteMetadataStore {
                         operational_ng, embodied_ng)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
             for charge in charges {
-                try statement.execute(arguments: [
-                    charge.time.timeIntervalSince1970, charge.tenant, charge.principal, charge.operation, charge.repository, charge.requestID,
-                    charge.cpuMicros, charge.cpuMeasured, charge.computeMicrojoules, charge.memoryMicrojoules, charge.storageMicrojoules,
-                    charge.networkMicrojoules, charge.bytesIn, charge.bytesOut, charge.intensity, charge.intensitySource, charge.energySource,
-                    charge.operationalNanograms, charge.embodiedNanograms,
-                ])
+                sqlite3_reset(handle)
+                sqlite3_bind_double(handle, 1, charge.time.timeIntervalSince1970)
+                Self.bind(charge.tenant, 2, handle)
+                Self.bind(charge.principal, 3, handle)
+                Self.bind(charge.operation, 4, handle)
+                if let repository = charge.repository { Self.bind(repository, 5, handle) } else { sqlite3_bind_null(handle, 5) }
+                Self.bind(charge.requestID, 6, handle)
+                for (index, value) in [
+                    charge.cpuMicros, charge.cpuMeasured ? 1 : 0, charge.computeMicrojoules, charge.memoryMicrojoules, charge.storageMicrojoules,
+                    charge.networkMicrojoules, charge.bytesIn, charge.bytesOut,
+                ].enumerated() {
+                    sqlite3_bind_int64(handle, Int32(7 + index), value)
+                }
+                sqlite3_bind_double(handle, 15, charge.intensity)
+                Self.bind(charge.intensitySource, 16, handle)
+                Self.bind(charge.energySource, 17, handle)
+                sqlite3_bind_int64(handle, 18, charge.operationalNanograms)
+                sqlite3_bind_int64(handle, 19, charge.embodiedNanograms)
+                let code = sqlite3_step(handle)
+                guard code == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
             }
         }
     }

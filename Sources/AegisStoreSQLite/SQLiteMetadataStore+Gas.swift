@@ -39,7 +39,7 @@ extension SQLiteMetadataStore {
     }
 
     /// Binds text; SQLite copies it (`SQLITE_TRANSIENT`), so the Swift string may go.
-    private static func bind(_ text: String, _ index: Int32, _ handle: SQLiteStatement) {
+    static func bind(_ text: String, _ index: Int32, _ handle: SQLiteStatement) {
         var text = text
         text.withUTF8 { bytes in
             _ = bytes.withMemoryRebound(to: CChar.self) { chars in
