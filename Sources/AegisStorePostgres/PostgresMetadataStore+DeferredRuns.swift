@@ -31,6 +31,10 @@ extension PostgresMetadataStore {
         ).first.map(Self.deferredRun(from:))
     }
 
+    public func queuedDeferredRuns(of tenant: TenantID) async throws -> Int {
+        Int(try await value("SELECT count(*) FROM deferred_runs WHERE tenant = \(tenant.value) AND state = 'queued'", as: Int64.self) ?? 0)
+    }
+
     public func deferredRuns(of tenant: TenantID, before: Int64?, limit: Int) async throws -> [DeferredRunRecord] {
         try await rows(
             """

@@ -30,6 +30,13 @@ extension SQLiteMetadataStore {
         }
     }
 
+    public func queuedDeferredRuns(of tenant: TenantID) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM deferred_runs WHERE tenant = ? AND state = 'queued'", arguments: [tenant.value]) ?? 0
+        }
+    }
+
     public func deferredRuns(of tenant: TenantID, before: Int64?, limit: Int) async throws -> [DeferredRunRecord] {
         try await pool.read { db in
             try Row.fetchAll(

@@ -160,4 +160,26 @@ import Testing
             #expect(runs.components(separatedBy: #""trigger":"deferred""#).count == 2)
         }
     }
+
+    /// A tenant may queue 1,000 runs; the next is a conflict, not a row more.
+    @Test func aTenantsQueueIsBounded() async throws {
+        let registry = try TestRegistry()
+        defer { registry.remove() }
+        try await registry.run(
+            prepare: { storage, _ in
+                for _ in 0..<1000 {
+                    _ = try await storage.metadata.insertDeferredRun(
+                        DeferredRunRecord(
+                            id: 0, tenant: "acme", principal: "admin", request: Data("{}".utf8), submittedAt: Date(),
+                            deadline: Date().addingTimeInterval(3600), scheduledAt: Date().addingTimeInterval(3600), region: "elsewhere",
+                            submitIntensity: 1, scheduledIntensity: 1))
+                }
+            }
+        ) { client in
+            try await client.pushWasmModule(try wasmFixture("hello"), to: "acme/tools/hello", tag: "v1")
+            let refused = try await submit(client, deadline: Date().addingTimeInterval(60))
+            #expect(refused.status == .conflict)
+            #expect(String(buffer: refused.body).contains(#""code":"conflict""#))
+        }
+    }
 }

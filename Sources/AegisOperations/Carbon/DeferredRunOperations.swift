@@ -16,6 +16,8 @@ public struct CarbonScheduling: Sendable {
     public let regions: [String]
     /// The furthest a deadline may be: 7 days.
     public static let maxDeferral: TimeInterval = 7 * 86400
+    /// Runs a tenant may have queued at once (each keeps its request, stdin included, in the store).
+    public static let maxQueued = 1000
 
     public init(intensity: GridIntensity, model: EnergyModel, home: String, regions: [String]) {
         self.intensity = intensity
@@ -46,7 +48,8 @@ public struct DeferredRunOperations: Sendable {
 
     /// Queues `request` for the cleanest slot before `deadline` (any role that may run). A deadline
     /// already past runs it at once; one more than 7 days ahead counts as 7 days.
-    /// - Throws: `invalid_request` (a bad limit, carbon accounting off), `not_found` /
+    /// - Throws: `invalid_request` (a bad limit, carbon accounting off), `conflict` (1,000 runs
+    ///   queued already), `not_found` /
     ///   `not_runnable` (checked now, so a run that cannot work fails at once).
     public func submit(_ request: RunOperations.Request, deadline: Date, in tenant: TenantID, _ caller: Caller, now: Date = Date())
         async throws -> DeferredRunRecord
@@ -60,6 +63,9 @@ public struct DeferredRunOperations: Sendable {
             throw OperationError(.invalidRequest, "gasLimit must be 1 to \(metering.settings.maxLimit)", reason: "invalid_gas_limit")
         }
         _ = try await RunOperations.runnable { try await runner.resolve(artifact.repository, artifact.reference, component: request.component) }
+        guard try await store.queuedDeferredRuns(of: tenant) < CarbonScheduling.maxQueued else {
+            throw OperationError.conflict("the tenant has \(CarbonScheduling.maxQueued) deferred runs queued: wait for them or cancel some")
+        }
         // A deadline already past leaves no slot but now; one beyond the furthest is brought in.
         let deadline = min(max(deadline, now), now.addingTimeInterval(CarbonScheduling.maxDeferral))
         let current = await scheduling.intensity.reading(at: now)

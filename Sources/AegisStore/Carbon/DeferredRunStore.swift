@@ -106,6 +106,8 @@ public protocol DeferredRunStore: Sendable {
     func insertDeferredRun(_ run: DeferredRunRecord) async throws -> DeferredRunRecord
     /// One of the tenant's runs.
     func deferredRun(_ id: Int64, of tenant: TenantID) async throws -> DeferredRunRecord?
+    /// How many of the tenant's runs are queued (for the per-tenant limit).
+    func queuedDeferredRuns(of tenant: TenantID) async throws -> Int
     /// The tenant's runs, newest first, with ids below `before`, at most `limit`.
     func deferredRuns(of tenant: TenantID, before: Int64?, limit: Int) async throws -> [DeferredRunRecord]
     /// Moves queued runs of `region` due by `now` to `running` (started now) and returns them,

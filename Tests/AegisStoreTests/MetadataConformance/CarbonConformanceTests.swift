@@ -76,12 +76,15 @@ import Testing
             let west = try await store.insertDeferredRun(Self.run(at: 0, region: "westus"))
             let other = try await store.insertDeferredRun(Self.run("globex", at: 30))
             #expect(early.id > late.id && early.state == .queued)
+            #expect(try await store.queuedDeferredRuns(of: acme) == 3)
+            #expect(try await store.queuedDeferredRuns(of: globex) == 1)
             #expect(try await store.deferredRun(early.id, of: acme) == early)
             #expect(try await store.deferredRun(other.id, of: acme) == nil)
 
             #expect(try await store.claimDueRuns(region: "eastus", now: Self.start.addingTimeInterval(10), limit: 10).isEmpty)
             let due = Self.start.addingTimeInterval(120)
             let claimed = try await store.claimDueRuns(region: "eastus", now: due, limit: 10)
+            #expect(try await store.queuedDeferredRuns(of: acme) == 2)
             #expect(claimed.map(\.id) == [other.id, early.id])
             #expect(claimed.allSatisfy { $0.state == .running && $0.startedAt == due })
             // Claimed once: concurrent claimers of the same region get nothing more.
